@@ -1,0 +1,115 @@
+"""Exercise checks with friendly messages.
+
+Each check runs the student's function on fresh random inputs, compares it with the course's
+reference, and raises ExerciseError (an AssertionError) that says what was expected and what
+came back: shape, dtype, and where the largest difference is. They never show the solution.
+On success they print one line.
+"""
+import numpy as np
+
+from . import layers
+
+
+class ExerciseError(AssertionError):
+    """An exercise's result is missing or differs from what was expected."""
+
+
+def _call(fn, name, promise, *args):
+    try:
+        return fn(*args)
+    except NotImplementedError:
+        raise ExerciseError(f"{name} is not implemented yet: replace `raise NotImplementedError()` "
+                            f"with your code. It should {promise}.") from None
+
+
+def _compare(name, what, got, expected, tol):
+    """Shape first, then values; the message names the worst entry."""
+    if got is None:
+        raise ExerciseError(f"{name}: {what} is None; did you forget a `return`?")
+    got = np.asarray(got.detach() if hasattr(got, "detach") else got)
+    expected = np.asarray(expected)
+    if got.shape != expected.shape:
+        raise ExerciseError(f"{name}: {what} should have shape {expected.shape}, got {got.shape}")
+    if not np.all(np.isfinite(got)):
+        raise ExerciseError(f"{name}: {what} contains NaN or inf")
+    err = np.abs(got - expected) / np.maximum(1e-8, np.abs(got) + np.abs(expected))
+    if err.max() > tol:
+        where = np.unravel_index(np.argmax(err), err.shape) if err.ndim else ()
+        raise ExerciseError(
+            f"{name}: {what} differs from the expected values (largest relative error "
+            f"{err.max():.1e} at index {tuple(int(i) for i in where)}: got "
+            f"{got[where]:.6f}, expected {expected[where]:.6f})")
+    return float(err.max())
+
+
+def _rnn_step_inputs(seed, N=3, D=4, H=5):
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal((N, D)), rng.standard_normal((N, H)),
+            0.5 * rng.standard_normal((D, H)), 0.5 * rng.standard_normal((H, H)),
+            0.1 * rng.standard_normal(H))
+
+
+def check_rnn_step_forward(rnn_step_forward, seed=0):
+    """Check a student's rnn_step_forward(x, prev_h, Wx, Wh, b) -> (next_h, cache)."""
+    name = "rnn_step_forward"
+    args = _rnn_step_inputs(seed)
+    out = _call(rnn_step_forward, name, "return (next_h, cache) with next_h of shape (N, H)", *args)
+    if not isinstance(out, tuple) or len(out) != 2:
+        raise ExerciseError(f"{name} should return a pair (next_h, cache), got {type(out).__name__}")
+    expected, _ = layers.rnn_step_forward(*args)
+    err = _compare(name, "next_h", out[0], expected, tol=1e-8)
+    print(f"✓ {name} matches the reference (max relative error {err:.1e})")
+
+
+def check_rnn_step_backward(rnn_step_backward, rnn_step_forward, seed=0):
+    """Check rnn_step_backward(dnext_h, cache) -> (dx, dprev_h, dWx, dWh, db).
+
+    The cache comes from the student's own rnn_step_forward, so any cache layout works.
+    """
+    name = "rnn_step_backward"
+    args = _rnn_step_inputs(seed)
+    next_h, cache = _call(rnn_step_forward, "rnn_step_forward",
+                          "return (next_h, cache)", *args)
+    dnext_h = np.random.default_rng(seed + 1).standard_normal(next_h.shape)
+    grads = _call(rnn_step_backward, name,
+                  "return (dx, dprev_h, dWx, dWh, db), each shaped like what it differentiates",
+                  dnext_h, cache)
+    if not isinstance(grads, tuple) or len(grads) != 5:
+        raise ExerciseError(f"{name} should return 5 gradients (dx, dprev_h, dWx, dWh, db)")
+    _, ref_cache = layers.rnn_step_forward(*args)
+    expected = layers.rnn_step_backward(dnext_h, ref_cache)
+    worst = max(_compare(name, label, g, e, tol=1e-7)
+                for label, g, e in zip(["dx", "dprev_h", "dWx", "dWh", "db"], grads, expected))
+    print(f"✓ {name}: all five gradients match (max relative error {worst:.1e})")
+
+
+def check_masked_cross_entropy(masked_cross_entropy, seed=0):
+    """Check masked_cross_entropy(scores, targets, lengths) -> scalar tensor.
+
+    scores: (N, T, V) float tensor   targets: (N, T) int64   lengths: (N,) int64
+    Expected: the mean cross-entropy over the real (unpadded) steps only.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    name = "masked_cross_entropy"
+    g = torch.Generator().manual_seed(seed)
+    N, T, V = 4, 6, 5
+    scores = torch.randn(N, T, V, generator=g, dtype=torch.float64)
+    targets = torch.randint(0, V, (N, T), generator=g)
+    lengths = torch.tensor([6, 4, 2, 5])
+    mask = torch.arange(T)[None, :] < lengths[:, None]
+    per_step = F.cross_entropy(scores.reshape(-1, V), targets.reshape(-1), reduction="none")
+    expected = per_step[mask.reshape(-1)].mean()
+    promise = "return one number: the mean loss over the real (unpadded) steps"
+    got = _call(masked_cross_entropy, name, promise, scores, targets, lengths)
+    if not torch.is_tensor(got) or got.numel() != 1:
+        raise ExerciseError(f"{name} should {promise}, as a tensor; got {got!r}")
+    _compare(name, "the loss", got.reshape(()), expected.numpy(), tol=1e-6)
+    noisy = scores.clone()
+    noisy[~mask] = 100 * torch.randn(int((~mask).sum()), V, generator=g, dtype=torch.float64)
+    changed = _call(masked_cross_entropy, name, promise, noisy, targets, lengths)
+    if abs(float(changed) - float(got)) > 1e-9:
+        raise ExerciseError(f"{name}: the loss changed when only padded steps changed "
+                            f"({float(got):.4f} -> {float(changed):.4f}); padding must not count")
+    print(f"✓ {name} ignores padding and matches the reference ({float(got):.4f})")

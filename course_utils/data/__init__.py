@@ -1,0 +1,1 @@
+"""One module per data source; every generator is seeded and needs no download."""

@@ -1,0 +1,59 @@
+"""Numeric gradients for checking hand-written backward passes (NumPy only).
+
+A backward pass is trusted once its gradient matches centred differences,
+df/dx ~ (f(x + h) - f(x - h)) / 2h, up to a small relative error.
+"""
+
+import numpy as np
+
+
+def rel_error(x, y):
+    """Largest relative error between two arrays: max(|x - y| / max(1e-8, |x| + |y|)).
+
+    x, y: arrays of the same shape (or scalars)
+    Returns a float; in float64 a correct gradient usually gives 1e-7 or less.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
+
+
+def eval_numerical_gradient(f, x, verbose=False, h=1e-5):
+    """Numeric gradient of a scalar function: grad[i] = (f(x + h e_i) - f(x - h e_i)) / 2h.
+
+    f: function taking the array x and returning a scalar
+    x: array of any shape; nudged in place one entry at a time and restored
+    Returns grad with x's shape (float64).
+    """
+    grad = np.zeros(x.shape, dtype=np.float64)
+    for i in np.ndindex(x.shape):
+        original = x[i]
+        x[i] = original + h
+        f_plus = f(x)
+        x[i] = original - h
+        f_minus = f(x)
+        x[i] = original
+        grad[i] = (f_plus - f_minus) / (2 * h)
+        if verbose:
+            print(i, grad[i])
+    return grad
+
+
+def eval_numerical_gradient_array(f, x, df, h=1e-5):
+    """Numeric gradient of sum(f(x) * df): grad[i] = sum((f(x + h e_i) - f(x - h e_i)) * df) / 2h.
+
+    f: function taking the array x and returning an array shaped like df
+    x: array of any shape; nudged in place one entry at a time and restored
+    df: upstream gradient, the weights of the sum
+    Returns grad with x's shape (float64).
+    """
+    grad = np.zeros(x.shape, dtype=np.float64)
+    for i in np.ndindex(x.shape):
+        original = x[i]
+        x[i] = original + h
+        f_plus = np.array(f(x), copy=True)  # copy: f may return a view of x
+        x[i] = original - h
+        f_minus = np.array(f(x), copy=True)
+        x[i] = original
+        grad[i] = np.sum((f_plus - f_minus) * df) / (2 * h)
+    return grad

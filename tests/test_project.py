@@ -1,0 +1,108 @@
+"""The project's promises: one dependency list, notebooks stored the agreed way, the README's
+commands being the ones CI runs, and the benchmark runner's output format."""
+import json
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+from packaging.requirements import Requirement
+
+from benchmarks import notebook_budgets, result
+from benchmarks.notebook_seconds import measure
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _pyproject_requirements():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    listed = project["dependencies"] + project["optional-dependencies"]["test"]
+    return {Requirement(r).name.lower(): str(Requirement(r).specifier) for r in listed}
+
+
+def _environment_requirements():
+    environment = yaml.safe_load((ROOT / "environment.yml").read_text())
+    conda = [d for d in environment["dependencies"] if isinstance(d, str)]
+    pip = next(d["pip"] for d in environment["dependencies"] if isinstance(d, dict))
+    listed = [d for d in conda if not re.match(r"(python|pip)\b", d)]
+    listed += [p for p in pip if not p.startswith(("-e", "--"))]
+    return {Requirement(r).name.lower(): str(Requirement(r).specifier) for r in listed}
+
+
+def test_environment_yml_lists_the_same_packages_as_pyproject():
+    assert _environment_requirements() == _pyproject_requirements()
+
+
+def test_environment_yml_installs_this_package_and_pins_torch():
+    pip = next(d["pip"] for d in yaml.safe_load((ROOT / "environment.yml").read_text())
+               ["dependencies"] if isinstance(d, dict))
+    assert "-e ." in pip
+    assert _pyproject_requirements()["torch"] == "==2.13.0"
+
+
+def test_drift_would_be_caught(monkeypatch):
+    """The comparison above is not vacuous: an extra package on one side breaks it."""
+    real = _pyproject_requirements()
+    assert real and {**real, "scipy": ""} != _environment_requirements()
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_is_stored_without_outputs(path):
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, \
+                f"{path.name} has outputs; run python scripts/build_notebooks.py"
+
+
+def test_notebooks_match_their_sources():
+    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "build_notebooks.py"), "--check"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_has_a_budget_and_a_row_in_the_readme_map(path):
+    assert path.stem in notebook_budgets(), f"add {path.stem} to [tool.course.notebook_budget_seconds]"
+    assert f"notebooks/{path.name}" in README, f"add {path.name} to the README's map"
+
+
+def _readme_commands():
+    """The two commands in the README's first fenced block, in order: open, test."""
+    block = re.search(r"```(?:bash|sh)\n(.*?)```", README, re.S).group(1)
+    return [line for line in block.splitlines() if line and not line.startswith("#")]
+
+
+def test_readme_shows_exactly_two_commands_and_ci_runs_the_second():
+    commands = _readme_commands()
+    assert len(commands) == 2, commands
+    assert "jupyter lab" in commands[0] and "pytest" in commands[1]
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert commands[1] in ci.splitlines(), ".ci/run must run the README's test command verbatim"
+
+
+def test_benchmark_result_format(tmp_path):
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1 + 1")])
+    nbformat.write(notebook, tmp_path / "tiny.ipynb")
+    figure = measure(tmp_path / "tiny.ipynb", goal=60)
+    assert set(figure) == {"name", "value", "unit", "better", "goal"}
+    assert figure["name"] == "notebook_seconds:tiny" and 0 < figure["value"] < 60
+    json.dumps(figure)
+    with pytest.raises(ValueError, match="better must be"):
+        result("x", 1, "s", "smaller")
+
+
+def test_benchmark_cli_lists_every_notebook_and_rejects_unknown_names():
+    listed = subprocess.run([sys.executable, "-m", "benchmarks", "--list"], cwd=ROOT,
+                            capture_output=True, text=True, check=True).stdout.split()
+    assert [f"notebook_seconds:{p.stem}" for p in NOTEBOOKS] == \
+        [n for n in listed if n.startswith("notebook_seconds:")]
+    bad = subprocess.run([sys.executable, "-m", "benchmarks", "no_such_thing"], cwd=ROOT,
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "unknown benchmark" in bad.stderr
