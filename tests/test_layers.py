@@ -57,6 +57,16 @@ def max_abs_rel_error(ours, theirs):
 
 # ---------------------------------------------------------------- numeric gradient checks
 
+def assert_matches_numeric(forward, args, dout, analytic):
+    """Each analytic gradient {arg name: grad} against the numeric gradient of
+    sum(forward(**args)[0] * dout) with respect to that argument."""
+    for name, grad in analytic.items():
+        def f(value, name=name):
+            return forward(**(args | {name: value}))[0]
+        numeric = eval_numerical_gradient_array(f, args[name], dout)
+        assert rel_error(grad, numeric) <= GRAD_TOL, name
+
+
 def test_rnn_step_backward_matches_numeric_gradient(rng):
     x = rng.standard_normal((N, D))
     prev_h = rng.standard_normal((N, H))
@@ -67,11 +77,8 @@ def test_rnn_step_backward_matches_numeric_gradient(rng):
     dx, dprev_h, dWx, dWh, db = rnn_step_backward(dnext_h, cache)
 
     args = dict(x=x, prev_h=prev_h, Wx=Wx, Wh=Wh, b=b)
-    for name, analytic in [("x", dx), ("prev_h", dprev_h), ("Wx", dWx), ("Wh", dWh), ("b", db)]:
-        def f(value, name=name):
-            return rnn_step_forward(**(args | {name: value}))[0]
-        numeric = eval_numerical_gradient_array(f, args[name], dnext_h)
-        assert rel_error(analytic, numeric) <= GRAD_TOL, name
+    assert_matches_numeric(rnn_step_forward, args, dnext_h,
+                           dict(x=dx, prev_h=dprev_h, Wx=dWx, Wh=dWh, b=db))
 
 
 def test_rnn_backward_matches_numeric_gradient(rng):
@@ -84,11 +91,7 @@ def test_rnn_backward_matches_numeric_gradient(rng):
     dx, dh0, dWx, dWh, db = rnn_backward(dh, cache)
 
     args = dict(x=x, h0=h0, Wx=Wx, Wh=Wh, b=b)
-    for name, analytic in [("x", dx), ("h0", dh0), ("Wx", dWx), ("Wh", dWh), ("b", db)]:
-        def f(value, name=name):
-            return rnn_forward(**(args | {name: value}))[0]
-        numeric = eval_numerical_gradient_array(f, args[name], dh)
-        assert rel_error(analytic, numeric) <= GRAD_TOL, name
+    assert_matches_numeric(rnn_forward, args, dh, dict(x=dx, h0=dh0, Wx=dWx, Wh=dWh, b=db))
 
 
 def test_word_embedding_backward_matches_numeric_gradient(rng):
