@@ -113,3 +113,46 @@ def check_masked_cross_entropy(masked_cross_entropy, seed=0):
         raise ExerciseError(f"{name}: the loss changed when only padded steps changed "
                             f"({float(got):.4f} -> {float(changed):.4f}); padding must not count")
     print(f"✓ {name} ignores padding and matches the reference ({float(got):.4f})")
+
+
+def check_clip_by_norm(clip_by_norm, seed=0):
+    """Check clip_by_norm(grad, threshold) -> grad rescaled to norm <= threshold.
+
+    Compared with torch.nn.utils.clip_grad_norm_ on gradients above and below the threshold.
+    """
+    import torch
+
+    name = "clip_by_norm"
+    rng = np.random.default_rng(seed)
+    promise = "return the gradient, rescaled to norm `threshold` when its norm is larger"
+    for shape, scale, threshold in [((5,), 10.0, 1.0), ((3, 4), 0.01, 1.0), ((2, 3), 3.0, 2.5)]:
+        grad = scale * rng.standard_normal(shape)
+        got = _call(clip_by_norm, name, promise, grad.copy(), threshold)
+        param = torch.zeros(shape, dtype=torch.float64, requires_grad=True)
+        param.grad = torch.tensor(grad)
+        torch.nn.utils.clip_grad_norm_([param], threshold)
+        label = f"the result for a gradient of norm {np.linalg.norm(grad):.3g}, threshold {threshold}"
+        # torch divides by (norm + 1e-6), hence the tolerance
+        _compare(name, label, got, param.grad.numpy(), tol=1e-5)
+    print(f"✓ {name} rescales large gradients to the threshold and leaves small ones alone")
+
+
+def check_smallest_surviving_scale(answer, T=100, floor=-3.0, resolution=0.02):
+    """Check the smallest weight scale at which ||d h_T / d h_0|| >= 10**floor (tanh RNN of
+    course_utils.dynamics.gradient_survival), to within `resolution`."""
+    from .dynamics import gradient_survival
+
+    name = "smallest_surviving_scale"
+    if answer is None or not np.isscalar(answer) or not np.isfinite(answer):
+        raise ExerciseError(f"{name}: give one number (a weight scale), got {answer!r}")
+    answer = float(answer)
+    at_answer = gradient_survival(answer, T)
+    if at_answer < floor:
+        raise ExerciseError(f"{name}: at scale {answer:g} the gradient is 1e{at_answer:.1f} after "
+                            f"{T} steps, below 1e{floor:g}: try a larger scale")
+    below = np.arange(0.25, answer - resolution / 2, resolution / 2)
+    survives = [s for s in below if gradient_survival(s, T) >= floor]
+    if survives:
+        raise ExerciseError(f"{name}: {answer:g} works, but a smaller scale does too: look lower")
+    print(f"✓ {name}: {answer:g} is the smallest scale (to within {resolution}) whose gradient "
+          f"survives {T} steps (1e{at_answer:.1f})")

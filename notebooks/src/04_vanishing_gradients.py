@@ -1,0 +1,487 @@
+# %% [markdown]
+# # 04 · Vanishing and exploding gradients: move a slider, watch a gradient explode
+#
+# After this notebook you will be able to
+# - explain, with eigenvalues, why $h_t = W^\top h_{t-1}$ forgets or blows up, and which
+#   eigen-direction wins;
+# - state the condition that really holds for a nonlinear RNN (the largest **singular** value),
+#   and show a matrix whose eigenvalues all lie inside the unit circle but whose powers grow;
+# - measure $\|\partial h_T / \partial h_t\|$ in a real RNN with autograd, and see how tanh's
+#   saturation pushes toward vanishing;
+# - clip gradients correctly (the lecture's snippet has a bug) and see why clipping matters at
+#   a loss "cliff";
+# - explore all of it with two interactive widgets.
+#
+# **Time to run:** under a minute on a laptop CPU. Two graded exercises (5 points).
+
+# %%
+import numpy as np
+import torch
+import torch.nn as nn
+import matplotlib.pyplot as plt
+
+from course_utils import checks, dynamics, plots, widgets
+from course_utils.runtime import device, seed_everything
+
+seed_everything(0)
+dev = device()
+rng = np.random.default_rng(0)
+colours = [plots.PALETTE[c] for c in ("blue", "orange", "green", "vermillion", "purple", "sky")]
+
+# %% [markdown]
+# ## 1. The lecture's argument, computed
+#
+# Strip an RNN of its inputs and nonlinearity and one step is $h^{(t)} = W^\top h^{(t-1)}$, so
+#
+# $$h^{(t)} = (W^t)^\top h^{(0)}.$$
+#
+# If $W$ is symmetric it has an eigendecomposition $W = Q \Lambda Q^\top$ with orthogonal $Q$, and
+# powers only scale the eigenvalues: $W^t = Q \Lambda^t Q^\top$. In the eigen-coordinates
+# $c = Q^\top h$, every component evolves on its own: $c_i^{(t)} = \lambda_i^t \, c_i^{(0)}$.
+# Components with $|\lambda_i| > 1$ explode, those with $|\lambda_i| < 1$ vanish, and the largest
+# $|\lambda_i|$ wins. Let us check each of those sentences on a $6 \times 6$ matrix.
+
+# %%
+eigenvalues = np.array([1.05, 0.98, 0.9, 0.7, -0.6, 0.3])
+Q = dynamics.random_orthogonal(6, rng)
+W = Q @ np.diag(eigenvalues) @ Q.T  # symmetric, with exactly these eigenvalues
+t = 20
+power_error = np.abs(np.linalg.matrix_power(W, t) - Q @ np.diag(eigenvalues ** t) @ Q.T).max()
+print(f"max |W^{t} - Q Λ^{t} Qᵀ| = {power_error:.1e}")
+assert power_error < 1e-12, "powers of W should only raise the eigenvalues to the power t"
+
+# %%
+steps = 80
+h = np.empty((steps + 1, 6))
+h[0] = rng.standard_normal(6)
+for t in range(steps):
+    h[t + 1] = W.T @ h[t]  # the lecture's recurrence, nothing else
+components = h @ Q  # c^(t) = Qᵀ h^(t), one row per step
+predicted = components[0] * eigenvalues ** np.arange(steps + 1)[:, None]
+h_norms = np.linalg.norm(h, axis=1, keepdims=True)
+assert np.all(np.abs(components - predicted) <= 1e-12 * h_norms), "c_i should scale by λ_i^t"
+alignment = abs(h[-1] @ Q[:, 0]) / np.linalg.norm(h[-1])
+print(f"after {steps} steps, h points along the top eigenvector: |cos angle| = {alignment:.4f}")
+assert alignment > 0.99
+
+# %%
+fig, (ax_c, ax_dir) = plt.subplots(1, 2, figsize=(11, 3.8))
+resolvable = np.abs(components) > 1e-13 * h_norms  # below this, float64 rounding of h shows
+for i, (lam, colour) in enumerate(zip(eigenvalues, colours)):
+    ax_c.plot(np.where(resolvable[:, i], np.abs(components[:, i]), np.nan), color=colour,
+              label=f"λ = {lam:+.2f}")
+ax_c.set(yscale="log", xlabel="step t", ylabel=r"$|c_i^{(t)}|$ (log scale)",
+         title="Each eigen-component scales by $\\lambda_i^t$")
+ax_c.legend(fontsize=8, ncol=2)
+cosines = np.abs(h @ Q[:, 0]) / np.linalg.norm(h, axis=1)
+ax_dir.plot(cosines, color=plots.PALETTE["blue"])
+ax_dir.set(xlabel="step t", ylabel="|cos(h, top eigenvector)|", ylim=(0, 1.05),
+           title="The largest eigenvalue wins the direction")
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# On the log axis every component is a straight line with slope $\log|\lambda_i|$ (each line stops
+# where it falls below $10^{-13}\,\|h\|$, the rounding error of float64): the one with
+# $\lambda = 1.05$ climbs, the rest sink, and $h$ turns toward the top eigenvector. Backprop
+# through time multiplies by the same $W$ (transposed) at every step, so gradients obey the very
+# same law: this is the **vanishing / exploding gradient** problem.
+
+# %% [markdown]
+# ## 2. Beyond the slide: singular values, and matrices that are not normal
+#
+# A real RNN has a nonlinearity: $h_t = \phi(a_t)$ with $a_t = W_{hh} h_{t-1} + W_{xh} x_t$.
+# One step back multiplies the gradient by the Jacobian
+# $\partial h_t / \partial h_{t-1} = \mathrm{diag}(\phi'(a_t))\, W_{hh}$. If $|\phi'| \le \gamma$
+# ($\gamma = 1$ for tanh and ReLU, $\gamma = 1/4$ for the sigmoid) then
+#
+# $$\Big\|\frac{\partial h_T}{\partial h_t}\Big\|_2 \le \big(\gamma\, \|W_{hh}\|_2\big)^{T-t},$$
+#
+# where $\|W_{hh}\|_2 = \sigma_{\max}$ is the **largest singular value** (Pascanu, Mikolov &
+# Bengio, 2013). So $\|W_{hh}\|_2 < 1/\gamma$ is *sufficient* for vanishing, and
+# $\|W_{hh}\|_2 > 1/\gamma$ is *necessary* (not sufficient) for exploding. The spectral radius
+# $\rho(W) = \max_i |\lambda_i|$ is never larger than $\sigma_{\max}$; the two are equal when $W$ is
+# *normal* ($W W^\top = W^\top W$, e.g. symmetric or orthogonal), and can be far apart when it
+# is not. Then the eigenvalues tell you where $W^t$ ends up, but not what it does on the way.
+
+# %%
+normal = dynamics.matrix_with_spectrum(32, radius=0.9, spread=0.3, angle=0.3, seed=0)
+skewed = dynamics.matrix_with_spectrum(32, radius=0.9, spread=0.3, angle=0.3, non_normal=1.0,
+                                       seed=0)
+every_step = np.arange(201)
+power_logs = {}
+for name, matrix in [("normal", normal), ("non-normal", skewed)]:
+    rho, sigma = np.abs(np.linalg.eigvals(matrix)).max(), np.linalg.norm(matrix, 2)
+    power_logs[name] = dynamics.power_log_norms(matrix, 200, every_step)[1]
+    print(f"{name:10s}: spectral radius {rho:.3f}, largest singular value {sigma:.3f}, "
+          f"max_t ||W^t|| = {10 ** power_logs[name].max():.1f}")
+
+# %%
+fig, ax = plt.subplots(figsize=(7, 3.8))
+ax.plot(every_step, 10.0 ** power_logs["normal"], color=plots.PALETTE["blue"],
+        label="normal W: $\\|W^t\\|_2$")
+ax.plot(every_step, 10.0 ** power_logs["non-normal"], color=plots.PALETTE["vermillion"],
+        label="non-normal W, same eigenvalues")
+ax.plot(every_step, 0.9 ** every_step, "k:", label=r"$\rho^t = 0.9^t$")
+ax.axhline(1, color="0.6", lw=0.8)
+ax.set(yscale="log", xlabel="power t", ylabel="$\\|W^t\\|_2$ (log scale)",
+       title="Same eigenvalues (ρ = 0.9), different transients")
+ax.legend()
+plt.show()
+
+# %%
+normal_log, skewed_log = power_logs["normal"], power_logs["non-normal"]
+assert np.allclose(normal_log, every_step * np.log10(0.9), atol=1e-9), "normal: ||W^t|| = ρ^t"
+assert 10 ** skewed_log.max() > 10, "the non-normal W should grow more than tenfold first"
+assert skewed_log[-1] < 0, "... and still decay in the end, since ρ < 1"
+peak = every_step[skewed_log.argmax()]
+print(f"non-normal W grows to {10 ** skewed_log.max():.1f}x at t = {peak}, "
+      f"then decays to {10 ** skewed_log[-1]:.1e} at t = 200")
+
+# %% [markdown]
+# With all eigenvalues inside the unit circle, the non-normal matrix still amplifies by more than
+# ten before it decays: over a few dozen steps, a gradient through it *explodes*. Trained RNN
+# weight matrices are generally not normal, so look at singular values as well as eigenvalues.
+#
+# The bound above is easy to test: give a tanh RNN $\|W_{hh}\|_2 = 0.95$ and every Jacobian
+# norm must stay under $0.95^{T-t}$, whatever the inputs.
+
+# %%
+T = 100
+Wh_small = 0.95 * dynamics.random_orthogonal(32, rng)  # all singular values 0.95
+x_noise = rng.standard_normal((1, T, 1))
+_, derivs = dynamics.rnn_trajectory(Wh_small, rng.standard_normal((1, 32)), x_noise,
+                                    np.zeros((1, 32)), "tanh")
+t_steps, jac_log = dynamics.jacobian_log_norms(Wh_small, derivs[:, 0])
+bound_log = (T - t_steps) * np.log10(0.95)
+assert np.all(jac_log <= bound_log + 1e-9), "Pascanu's bound must hold at every step"
+print(f"||dh_T/dh_0|| = {10 ** jac_log[0]:.1e} <= 0.95^{T} = {0.95 ** T:.1e}")
+
+# %% [markdown]
+# ## 3. Measured in a real RNN, with autograd
+#
+# Now a real tanh RNN in PyTorch (`nn.RNN`, hidden size 32), its $W_{hh}$ a random Gaussian
+# matrix rescaled to a chosen spectral radius. We keep every hidden state and ask autograd for
+# the whole Jacobian $\partial h_T / \partial h_t$ at once (`is_grads_batched` runs one backward
+# pass per output unit), then take its spectral norm.
+
+# %%
+def autograd_jacobian_norms(rnn_cell, x):
+    """||dh_T/dh_t||_2 for t = 0..T, from torch autograd. x: (T, input_size)."""
+    states = [torch.zeros(1, rnn_cell.hidden_size, requires_grad=True)]
+    for x_t in x:
+        states.append(rnn_cell(x_t[None], states[-1]))
+    eye = torch.eye(rnn_cell.hidden_size)[:, None, :]  # one backward pass per unit of h_T
+    jacobians = torch.autograd.grad(states[-1], states, grad_outputs=eye, is_grads_batched=True)
+    return torch.stack([torch.linalg.matrix_norm(j[:, 0, :], ord=2) for j in jacobians])
+
+
+def cell_with_radius(radius, nonlinearity="tanh", hidden=32, seed=0):
+    torch.manual_seed(seed)
+    cell = nn.RNNCell(1, hidden, nonlinearity=nonlinearity)
+    with torch.no_grad():
+        W = torch.randn(hidden, hidden) / hidden ** 0.5
+        cell.weight_hh.copy_(W * radius / torch.linalg.eigvals(W).abs().max())
+    return cell
+
+# %%
+T = 100
+x_seq = torch.randn(T, 1, generator=torch.Generator().manual_seed(1))
+radii = [0.5, 0.9, 1.0, 1.1, 1.5, 2.0]
+measured = {}
+for radius in radii:
+    measured[radius] = autograd_jacobian_norms(cell_with_radius(radius), x_seq).detach().numpy()
+for radius in radii:
+    print(f"radius {radius:3.1f}: ||dh_T/dh_0|| = {measured[radius][0]:.1e}")
+
+# %% [markdown]
+# The widgets below compute the same Jacobians in NumPy (`course_utils.dynamics`), which is fast
+# enough to follow a slider. Before trusting them, compare with autograd:
+
+# %%
+def numpy_trajectory(cell, x):
+    """The cell's states in NumPy via course_utils.dynamics; the bias rides as a constant input."""
+    Wh = cell.weight_hh.detach().double().numpy().T  # course convention: h @ Wh
+    Wx_and_b = np.vstack([cell.weight_ih.detach().double().numpy().T,
+                          (cell.bias_ih + cell.bias_hh).detach().double().numpy()])
+    inputs = np.concatenate([x.double().numpy(), np.ones((len(x), 1))], axis=1)[None]
+    hs, derivs = dynamics.rnn_trajectory(Wh, Wx_and_b, inputs, np.zeros((1, cell.hidden_size)))
+    return Wh, hs[:, 0], derivs[:, 0], (hs[:-1, 0] @ Wh + inputs[0] @ Wx_and_b)
+
+
+Wh_np, _, derivs, _ = numpy_trajectory(cell_with_radius(1.5), x_seq)
+t_steps, numpy_log = dynamics.jacobian_log_norms(Wh_np, derivs)
+difference = np.abs(numpy_log - np.log10(measured[1.5][t_steps])).max()
+print(f"NumPy vs autograd, largest difference in log10 norm: {difference:.1e}")
+assert difference < 1e-4, "course_utils.dynamics should match torch autograd"
+
+# %%
+fig, (ax_t, ax_r) = plt.subplots(1, 2, figsize=(11, 3.8))
+for radius, colour in zip(radii, colours):
+    ax_t.plot(T - np.arange(T + 1), measured[radius], color=colour, label=f"ρ = {radius}")
+ax_t.set(yscale="log", xlabel="distance T - t (steps back)",
+         ylabel=r"$\|\partial h_T / \partial h_t\|_2$", title="tanh RNN, T = 100")
+ax_t.legend(fontsize=8, ncol=2)
+sweep = np.linspace(0.3, 2.5, 23)
+for nonlinearity, colour in zip(["linear", "tanh", "relu"], colours):
+    logs = [dynamics.gradient_survival(s, T, nonlinearity) for s in sweep]
+    ax_r.plot(sweep, logs, "o-", ms=3, color=colour, label=nonlinearity)
+ax_r.axhline(0, color="0.6", lw=0.8)
+ax_r.set(xlabel=r"weight scale $\|W_{hh}\|_2$", ylabel=r"$\log_{10}\|\partial h_T/\partial h_0\|_2$",
+         title="After 100 steps: linear vs tanh vs ReLU")
+ax_r.legend()
+plt.tight_layout()
+plt.show()
+survival = {nl: dynamics.gradient_survival(1.0, T, nl) for nl in ("linear", "tanh")}
+assert abs(survival["linear"]) < 1e-9, "linear, orthogonal W: the norm is exactly 1"
+assert survival["tanh"] < -10, "tanh at the same scale: the gradient has vanished"
+
+# %% [markdown]
+# Left: the further back, the smaller the gradient for small radii (straight lines on the log
+# axis: exponential decay) and the larger for big ones. Right: the same network with every
+# singular value of $W_{hh}$ equal to the weight scale (an orthogonal matrix, scaled). A linear
+# RNN crosses from vanishing to exploding exactly at scale 1; tanh needs a far larger scale
+# before anything survives 100 steps. Why? Its derivative:
+
+# %%
+a = np.linspace(-4, 4, 200)
+pre_activations = {}
+for radius in (0.9, 2.0):
+    _, _, derivs, pre_activations[radius] = numpy_trajectory(cell_with_radius(radius), x_seq)
+    print(f"radius {radius}: mean tanh'(a) over all units and steps = {derivs.mean():.2f}")
+
+# %%
+fig, (ax_f, ax_h) = plt.subplots(1, 2, figsize=(11, 3.6))
+ax_f.plot(a, np.tanh(a), color=plots.PALETTE["blue"], label="tanh(a)")
+ax_f.plot(a, 1 - np.tanh(a) ** 2, color=plots.PALETTE["vermillion"], label="tanh'(a) = 1 - tanh²(a)")
+ax_f.set(xlabel="pre-activation a", ylabel="value", title="tanh saturates; its slope dies")
+ax_f.legend()
+for radius, colour in zip(pre_activations, colours[::3]):
+    ax_h.hist(np.clip(pre_activations[radius], -6, 6).ravel(), bins=60, range=(-6, 6), alpha=0.6,
+              color=colour, label=f"ρ = {radius}")
+ax_h.set(xlabel="pre-activation a (clipped to ±6)", ylabel="count (all units and steps)",
+         title="Bigger weights push units into saturation")
+ax_h.legend()
+plt.tight_layout()
+plt.show()
+
+# %%
+saturation = {r: np.mean(1 - np.tanh(pre_activations[r]) ** 2) for r in pre_activations}
+assert saturation[2.0] < 0.6 * saturation[0.9], "larger weights should saturate tanh more"
+
+# %% [markdown]
+# A bigger $W_{hh}$ makes bigger pre-activations, and there $\tanh' \approx 0$: each step back
+# multiplies the gradient by a small $\mathrm{diag}(\tanh'(a_t))$. Saturation fights the growth of
+# $W$, which is why tanh RNNs more often vanish than explode.
+#
+# *An aside on speed.* Vanishing gradients can make training slow as well as useless: numbers
+# below about $10^{-38}$ in float32 become *subnormal*, and many CPUs compute with them far more
+# slowly. `torch.set_flush_denormal(True)` rounds them to zero (notebook 05 uses it).
+
+# %% [markdown]
+# ## 4. Gradient clipping, and the cliff
+#
+# For exploding gradients the lecture offers a remedy, *gradient clipping*:
+#
+# ```python
+# grad_norm = np.sum(grad * grad)
+# if grad_norm > threshold:
+#     grad *= (threshold / grad_norm)
+# ```
+#
+# Look closely: `np.sum(grad * grad)` is the **squared** norm $\|g\|^2$, not $\|g\|$. A gradient
+# of norm 10 with threshold 5 is then scaled by $5/100$, to norm 0.5 instead of 5:
+
+# %%
+def lecture_clip(grad, threshold):
+    grad_norm = np.sum(grad * grad)  # the squared norm!
+    return grad * (threshold / grad_norm) if grad_norm > threshold else grad
+
+
+grad = np.array([6.0, 8.0])  # norm 10
+print("lecture's snippet gives norm", np.linalg.norm(lecture_clip(grad, 5.0)))
+
+# %% [markdown]
+# ### Exercise 1 (2 points): clip by the norm
+# Write `clip_by_norm(grad, threshold)`: if $\|g\| > $ `threshold`, return
+# $g \cdot \text{threshold} / \|g\|$; otherwise return $g$ unchanged. The check compares it with
+# `torch.nn.utils.clip_grad_norm_`.
+
+# %% nbgrader={"grade": false, "grade_id": "clip_by_norm", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def clip_by_norm(grad, threshold):
+    """Rescale grad (any shape) to norm `threshold` if its norm is larger."""
+    ### BEGIN SOLUTION
+    norm = np.sqrt(np.sum(grad * grad))
+    return grad * (threshold / norm) if norm > threshold else grad
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "check_clip_by_norm", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+checks.check_clip_by_norm(clip_by_norm)
+
+# %% [markdown]
+# In PyTorch the same thing is one call, applied to the norm of *all* parameters' gradients taken
+# together, between `loss.backward()` and `optimizer.step()`:
+#
+# ```python
+# torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=threshold)
+# ```
+#
+# Why does clipping help? Pascanu et al. show that an RNN's loss surface can have **cliffs**: walls
+# where the loss changes abruptly. Their one-unit RNN, $h_t = w\,\sigma(h_{t-1}) + b$ with
+# $h_0 = 0.5$ and loss $(h_T - 0.7)^2$, is enough to see one. Past $w \approx 4$ the recurrence
+# has two stable states, and a tiny change of $(w, b)$ flips which one $h_T$ ends in.
+
+# %%
+w_grid, b_grid = np.meshgrid(np.linspace(2, 10, 321), np.linspace(-6, 1, 281))
+surface, _, _ = dynamics.cliff_loss_and_grad(w_grid, b_grid, T=20)
+start, lr, threshold = (7.0, -2.0), 0.01, 20.0
+paths = {"plain gradient descent": dynamics.descend_cliff(start, lr, 80, None, T=20),
+         f"clipped at norm {threshold:g}": dynamics.descend_cliff(start, lr, 80, threshold, T=20)}
+for name, (path, losses) in paths.items():
+    jumps = np.linalg.norm(np.diff(path, axis=0), axis=1)
+    print(f"{name:25s}: largest step {jumps.max():6.2f}, final loss {losses[-1]:.3f}")
+
+# %%
+fig, (ax_s, ax_l) = plt.subplots(1, 2, figsize=(12, 4.2), width_ratios=(1.3, 1))
+mesh = ax_s.pcolormesh(w_grid, b_grid, np.log10(surface + 1e-6), cmap="cividis", shading="auto")
+fig.colorbar(mesh, ax=ax_s, label="log10 loss")
+for (name, (path, losses)), colour, style in zip(paths.items(), ["black", plots.PALETTE["orange"]],
+                                                 ["o-", "s-"]):
+    ax_s.plot(path[:, 0], path[:, 1], style, ms=2.5, lw=1, color=colour, label=name)
+    ax_l.plot(losses, style, ms=3, color=colour, label=name)
+plain_path = paths["plain gradient descent"][0]
+jump = np.linalg.norm(np.diff(plain_path, axis=0), axis=1).argmax()
+(w0, b0), (w1, b1) = plain_path[jump], plain_path[jump + 1]
+exit_w = w0 + (w1 - w0) * (1 - b0) / (b1 - b0)  # where the jump crosses the top edge, b = 1
+ax_s.annotate(f"plain descent jumps to\n(w, b) = ({w1:.0f}, {b1:.0f}), off the map",
+              xy=(exit_w, 1), xytext=(3.2, 0.0), fontsize=8, arrowprops=dict(arrowstyle="->"))
+ax_s.set(xlim=(2, 10), ylim=(-6, 1), xlabel="w", ylabel="b",
+         title="The cliff: loss of a one-unit RNN (T = 20)")
+ax_s.legend(loc="lower left", fontsize=8)
+ax_l.set(yscale="log", xlabel="iteration", ylabel="loss (log scale)",
+         title="Hitting the wall throws plain descent away")
+ax_l.legend(fontsize=8)
+plt.tight_layout()
+plt.show()
+
+# %%
+(plain_path, plain_losses), (clip_path, clip_losses) = paths.values()
+plain_jump = np.linalg.norm(np.diff(plain_path, axis=0), axis=1).max()
+clip_jump = np.linalg.norm(np.diff(clip_path, axis=0), axis=1).max()
+assert clip_jump <= lr * threshold + 1e-9, "a clipped step is at most lr * threshold long"
+assert plain_jump > 10 * clip_jump, "on the wall, the plain gradient step should be huge"
+assert clip_losses[-1] < plain_losses[-1], "clipping should end at a lower loss here"
+
+# %% [markdown]
+# Both runs start at the same point and walk downhill toward the wall. There the gradient is
+# enormous: plain gradient descent takes one giant step and lands far away, on a plateau it
+# then crawls back across. The clipped run takes steps of at most `lr × threshold`, so it stays
+# in the narrow valley beside the wall (its loss bounces as it steps across) and ends far lower.
+# Clipping only changes the length of a step, never its direction.
+
+# %% [markdown]
+# ## 5. Play: two explorers
+#
+# ### The eigenvalue explorer
+# The lecture's linear recurrence $h_t = W^\top h_{t-1}$ for a matrix you design: its size, its
+# spectral radius $\rho$, how spread out the eigenvalue magnitudes are, how far they turn into
+# complex pairs, and whether $W$ is normal. Left: the eigenvalues (dots) and singular values
+# (ticks on the real axis) against the unit circle. Right: $\|h_t\|$ and
+# $\|\partial h_T / \partial h_t\|_2$ on a log axis. Things to try:
+# - Move $\rho$ across 1 and watch both curves tilt from falling to rising.
+# - Make $W$ non-normal: the singular values spread beyond the unit circle while the eigenvalues
+#   stay put, and the curves bulge up before they fall.
+# - Lengthen $T$ to 500 with $\rho = 2$: the plot says "exploded" instead of overflowing.
+
+# %%
+eigen_explorer = widgets.eigenvalue_explorer()
+eigen_explorer
+
+# %% [markdown]
+# The claims above, checked on the explorer itself (this is what moving its sliders does):
+
+# %%
+eigen_explorer.set(structure="normal", T=100, radius=0.9)
+vanishing = eigen_explorer.state["jacobian_log"][0]
+eigen_explorer.set(radius=1.1)
+exploding = eigen_explorer.state["jacobian_log"][0]
+print(f"ρ = 0.9: ||dh_T/dh_0|| = 1e{vanishing:.1f};  ρ = 1.1: 1e{exploding:+.1f}  (T = 100)")
+assert np.isclose(vanishing, 100 * np.log10(0.9)) and np.isclose(exploding, 100 * np.log10(1.1))
+eigen_explorer.set(radius=0.9, structure="non-normal")
+state = eigen_explorer.state
+assert state["singular_values"][0] > 1 > np.abs(state["eigenvalues"]).max()
+assert state["jacobian_log"].max() > 0, "non-normal: some gradient grows although ρ < 1"
+eigen_explorer.set(radius=2.0, T=500)
+assert "exploded" in widgets.clipped_log_curve(eigen_explorer.state["state_log"])[1]
+eigen_explorer.set(radius=0.95, T=100, structure="normal")  # back to the start
+
+# %% [markdown]
+# ### The gradient explosion explorer
+# A real RNN (16 units) with $W_{hh}$ = weight scale × an orthogonal matrix, so every singular
+# value equals the scale. Left: the gradient $\|\partial L / \partial h_t\|$ reaching each step at
+# initialisation. Right: twelve steps of SGD on a short-range task (predict $x_{T-1} + x_T$),
+# once without clipping and once clipped at the threshold you choose. Things to try:
+# - tanh at scale 1: the gradient reaching early steps vanishes, yet training works. This task
+#   needs only the last two steps; vanishing hurts *long-range* learning (notebook 05).
+# - Switch to ReLU and raise the scale to 1.2: the gradient now *grows* as it goes back, and
+#   without clipping the run diverges; with clipping it trains.
+# - Linear at scale 3: everything overflows, and the plot says so.
+# - Surprise: ReLU at scale 1 with $T = 200$. The gradient at $h_0$ has vanished, yet the run
+#   without clipping still diverges. Look at the middle of the curve, and at the forward pass.
+
+# %%
+explosion_explorer = widgets.explosion_explorer()
+explosion_explorer
+
+# %%
+explosion_explorer.set(nonlinearity="relu", scale=1.2, threshold="1")
+state = explosion_explorer.state
+plain, clipped = state["losses"]
+print(f"ReLU, scale 1.2: ||dL/dh_0|| = 1e{state['grad_log'][0]:.1f}, ||dL/dh_T|| = "
+      f"1e{state['grad_log'][-1]:.1f}; final loss without clipping {plain[-1]:.3g}, "
+      f"clipped {clipped[-1]:.3g}")
+assert state["grad_log"][0] > state["grad_log"][-1], "the gradient should grow going back"
+assert not np.isfinite(plain[-1]) and clipped[-1] < 2, "clipping should rescue this run"
+explosion_explorer.set(nonlinearity="linear", scale=3.0)
+assert widgets.clipped_log_curve(explosion_explorer.state["grad_log"])[1] == "exploded"
+explosion_explorer.set(nonlinearity="tanh", scale=1.0)
+state = explosion_explorer.state
+assert state["grad_log"][0] < -10 and state["losses"][0, -1] < 1, \
+    "tanh at scale 1: early gradients vanish, yet the short-range task is learned"
+
+# %% [markdown]
+# ## Exercises
+#
+# ### Exercise 2 (3 points): how big must the weights be for a gradient to survive?
+# For the explosion explorer's tanh RNN, find the **smallest weight scale** at which the gradient
+# survives 100 steps: $\|\partial h_{100} / \partial h_0\|_2 \ge 10^{-3}$, to within 0.02.
+# `dynamics.gradient_survival(scale)` returns $\log_{10}\|\partial h_{100}/\partial h_0\|_2$.
+# For a *linear* RNN the answer would be $(10^{-3})^{1/100} \approx 0.933$: is tanh's larger or
+# smaller, and why?
+
+# %% nbgrader={"grade": false, "grade_id": "smallest_surviving_scale", "locked": false, "schema_version": 3, "solution": true, "task": false}
+smallest_surviving_scale = None
+### BEGIN SOLUTION
+low, high = 0.25, 3.0  # bisection: survival grows with the scale over this range
+for _ in range(20):
+    middle = (low + high) / 2
+    low, high = (low, middle) if dynamics.gradient_survival(middle) >= -3 else (middle, high)
+smallest_surviving_scale = high
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "check_smallest_surviving_scale", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+checks.check_smallest_surviving_scale(smallest_surviving_scale)
+
+# %% [markdown]
+# To explore (not graded):
+# 3. In the eigenvalue explorer, set $\rho = 1$ exactly with a normal $W$. Why does $\|h_t\|$
+#    stay flat? What happens to the *non-normal* version?
+# 4. Find a setting of the explosion explorer where clipping at 0.3 trains *worse* than no
+#    clipping. What does clipping cost?
+# 5. The sigmoid has $\gamma = 1/4$. By the bound of section 2, how large must $\|W_{hh}\|_2$ be
+#    before a sigmoid RNN *can* explode? Check with the explorer.
+#
+# **What's next:** notebook 05 replaces the multiplication by $W$ with a gated, additive cell
+# state (the LSTM and the GRU), and shows them remembering across 100 steps where this notebook's
+# RNNs forget.

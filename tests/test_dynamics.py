@@ -1,0 +1,163 @@
+"""course_utils.dynamics (the numbers behind notebook 04) and its widgets, without a browser."""
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+from course_utils import dynamics, widgets
+from course_utils.gradcheck import eval_numerical_gradient
+
+
+@pytest.mark.parametrize("non_normal", [0.0, 1.0])
+@pytest.mark.parametrize("n", [2, 7, 32])
+def test_matrix_with_spectrum_has_the_chosen_radius(n, non_normal):
+    W = dynamics.matrix_with_spectrum(n, 0.9, spread=0.4, angle=0.5, non_normal=non_normal)
+    assert np.isclose(np.abs(np.linalg.eigvals(W)).max(), 0.9)
+    normal_defect = np.abs(W @ W.T - W.T @ W).max()
+    if non_normal == 0:
+        assert normal_defect < 1e-12
+    elif n > 2:
+        assert normal_defect > 1e-3 and np.linalg.norm(W, 2) > 0.95
+
+
+def test_power_and_state_norms_match_direct_computation():
+    W = dynamics.matrix_with_spectrum(6, 1.1, spread=0.5, angle=0.7, non_normal=1.0, seed=3)
+    steps, logs = dynamics.power_log_norms(W, 12, steps=np.arange(13))
+    direct = [np.log10(np.linalg.norm(np.linalg.matrix_power(W, k), 2)) for k in steps]
+    np.testing.assert_allclose(logs, direct, atol=1e-10)
+    h0 = np.arange(1.0, 7.0)
+    states = [h0]
+    for _ in range(12):
+        states.append(W.T @ states[-1])
+    np.testing.assert_allclose(dynamics.state_log_norms(W, h0, 12),
+                               np.log10(np.linalg.norm(states, axis=1)), atol=1e-10)
+
+
+def test_norms_do_not_overflow_or_warn():
+    W = dynamics.matrix_with_spectrum(8, 2.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _, logs = dynamics.power_log_norms(W, 500)
+        states = dynamics.state_log_norms(W, np.ones(8), 500)
+    assert np.isclose(logs[-1], 500 * np.log10(2.0)) and np.all(np.isfinite(states))
+
+
+@pytest.mark.parametrize("nonlinearity", dynamics.NONLINEARITIES)
+def test_activate_derivative_is_the_slope(nonlinearity):
+    a = np.array([-2.0, -0.3, 0.4, 1.7])
+    _, slope = dynamics.activate(a, nonlinearity)
+    numeric = [eval_numerical_gradient(lambda v: dynamics.activate(v, nonlinearity)[0][i],
+                                       a.copy())[i] for i in range(len(a))]
+    np.testing.assert_allclose(slope, numeric, atol=1e-6)
+
+
+def test_jacobian_norms_match_torch_autograd():
+    rng = np.random.default_rng(0)
+    H, T = 6, 15
+    Wh, Wx = rng.standard_normal((H, H)) * 0.6, rng.standard_normal((2, H))
+    x = rng.standard_normal((1, T, 2))
+    _, derivs = dynamics.rnn_trajectory(Wh, Wx, x, np.zeros((1, H)), "tanh")
+    steps, logs = dynamics.jacobian_log_norms(Wh, derivs[:, 0], steps=np.arange(T + 1))
+
+    states = [torch.zeros(H, dtype=torch.float64, requires_grad=True)]
+    for t in range(T):
+        states.append(torch.tanh(states[-1] @ torch.tensor(Wh) + torch.tensor(x[0, t] @ Wx)))
+    jacobians = torch.autograd.grad(states[-1], states, torch.eye(H, dtype=torch.float64),
+                                    is_grads_batched=True)
+    expected = [np.log10(torch.linalg.matrix_norm(j, ord=2).item()) for j in jacobians]
+    np.testing.assert_allclose(logs, expected, atol=1e-9)
+
+
+@pytest.mark.parametrize("threshold", [None, 0.1])
+def test_training_loop_matches_torch_sgd(threshold):
+    """Two SGD iterations of the hand-written BPTT equal the same run in torch autograd."""
+    scale, T, batch, lr = 1.3, 30, 8, 0.05
+    losses, grad_norms = dynamics.train_recent_sum_rnn(
+        scale, T, "tanh", thresholds=(threshold,), batch=batch, iterations=2, lr=lr)
+    Wh, Wx, wy = (torch.tensor(w, requires_grad=True) for w in dynamics.init_small_rnn(scale))
+    expected = []
+    for it in range(2):
+        x, y = (torch.tensor(a) for a in dynamics.recent_sum_task(batch, T, seed=1 + it))
+        states = [torch.zeros(batch, 16, dtype=torch.float64, requires_grad=True)]
+        for t in range(T):
+            states.append(torch.tanh(states[-1] @ Wh + x[:, t] @ Wx))
+        for state in states:
+            state.retain_grad()
+        loss = (((states[-1] @ wy)[:, 0] - y) ** 2).mean()
+        loss.backward()
+        expected.append(loss.item())
+        if it == 0:
+            torch_norms = [s.grad[0].norm().item() for s in states]
+        if threshold is not None:
+            torch.nn.utils.clip_grad_norm_([Wh, Wx, wy], threshold)
+        with torch.no_grad():
+            for w in (Wh, Wx, wy):
+                w -= lr * w.grad
+                w.grad = None
+    np.testing.assert_allclose(losses[0], expected, rtol=1e-5)
+    np.testing.assert_allclose(grad_norms, torch_norms, rtol=1e-8)
+
+
+def test_training_reports_divergence_without_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        losses, grad_norms = dynamics.train_recent_sum_rnn(3.0, 200, "linear",
+                                                           thresholds=(None, 1.0))
+    assert np.all(np.isinf(losses[:, -1]))  # diverged runs read inf, never NaN
+    assert not np.any(np.isnan(losses))
+
+
+def test_clip_by_norm_and_the_cliff():
+    grad = np.array([6.0, 8.0])
+    assert np.allclose(dynamics.clip_by_norm(grad, 5.0), [3.0, 4.0])
+    assert dynamics.clip_by_norm(grad, 20.0) is grad
+    with pytest.raises(ValueError, match="threshold must be > 0"):
+        dynamics.clip_by_norm(grad, 0)
+    w, b = np.array(3.0), np.array(-1.2)
+    _, dw, db = dynamics.cliff_loss_and_grad(w, b)
+    numeric_w = eval_numerical_gradient(lambda v: float(dynamics.cliff_loss_and_grad(v, b)[0]),
+                                        w.copy())
+    numeric_b = eval_numerical_gradient(lambda v: float(dynamics.cliff_loss_and_grad(w, v)[0]),
+                                        b.copy())
+    assert np.isclose(dw, numeric_w, rtol=1e-5) and np.isclose(db, numeric_b, rtol=1e-5)
+    path, _ = dynamics.descend_cliff((7.0, -2.0), 0.01, 40, threshold=20.0)
+    assert np.linalg.norm(np.diff(path, axis=0), axis=1).max() <= 0.2 + 1e-12
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(ValueError, match="nonlinearity must be one of"):
+        dynamics.activate(np.zeros(2), "softplus")
+    with pytest.raises(ValueError, match=r"Wh must have shape \(H, H\) = \(3, 3\)"):
+        dynamics.rnn_trajectory(np.zeros((3, 2)), np.zeros((1, 3)), np.zeros((1, 4, 1)),
+                                np.zeros((1, 3)))
+    with pytest.raises(ValueError, match="need radius >= 0"):
+        dynamics.matrix_with_spectrum(4, 1.0, spread=2)
+
+
+def test_explorers_redraw_and_label_extremes_without_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        eigen = widgets.eigenvalue_explorer()
+        first = eigen.image.value
+        eigen.set(radius=1.2)
+        assert eigen.image.value != first and "ρ(W) = 1.200" in eigen.status.value
+        eigen.set(radius=2.0, T=500)
+        curve, verdict = widgets.clipped_log_curve(eigen.state["state_log"])
+        assert verdict == "exploded" and np.all(np.isfinite(curve))
+        blast = widgets.explosion_explorer()
+        blast.set(nonlinearity="linear", scale=3.0, T=500, threshold="off")
+        assert "nan" not in blast.status.value and "inf" in blast.status.value
+        blast.set(nonlinearity="tanh", scale=0.25, T=200)
+        assert widgets.clipped_log_curve(blast.state["grad_log"])[1] == "vanished"
+    with pytest.raises(ValueError, match="no control named 'radius'"):
+        blast.set(radius=1.0)
+
+
+def test_smallest_surviving_scale_check_rejects_wrong_answers():
+    from course_utils import checks
+
+    for wrong, message in [(1.0, "try a larger scale"), (2.5, "look lower"),
+                           (None, "give one number")]:
+        with pytest.raises(checks.ExerciseError, match=message):
+            checks.check_smallest_surviving_scale(wrong)
