@@ -8,14 +8,11 @@ which turns a missing browser into a failure.
 import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from lab_server import running_jupyterlab
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -43,12 +40,6 @@ def _browser_or_skip():
     return sync_playwright
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def jupyterlab(tmp_path):
     """A JupyterLab server on a copy of the notebook; yields the notebook's URL."""
@@ -59,29 +50,12 @@ def jupyterlab(tmp_path):
     settings.mkdir(parents=True)
     (settings / "notification.jupyterlab-settings").write_text(
         json.dumps({"fetchNews": "false", "checkForUpdates": False}))
-    port, token = _free_port(), "browser-test-token"
+    token = "browser-test-token"
     env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"),
            "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
-    log = open(tmp_path / "lab.log", "w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
-         f"--port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}",
-         "--LabApp.expose_app_in_browser=True"],
-        cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
-                break
-            except OSError:
-                assert server.poll() is None, (tmp_path / "lab.log").read_text()
-                time.sleep(0.25)
+    lab_args = ["--allow-root", f"--ServerApp.root_dir={work}", "--LabApp.expose_app_in_browser=True"]
+    with running_jupyterlab(lab_args, work, tmp_path / "lab.log", token, env) as base:
         yield f"{base}/lab/tree/{NOTEBOOK}?token={token}"
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
 
 
 def _wait_for(predicate, timeout, what):

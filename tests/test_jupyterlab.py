@@ -3,12 +3,10 @@
 import json
 import re
 import shlex
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from pathlib import Path
+
+from lab_server import running_jupyterlab
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -20,12 +18,6 @@ def _open_command():
     return shlex.split(first.split("&&")[-1])  # the part after the install
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _get(url):
     with urllib.request.urlopen(url, timeout=5) as response:
         return response.status, response.read().decode()
@@ -34,25 +26,10 @@ def _get(url):
 def test_readme_open_command_serves_the_first_notebook(tmp_path):
     command = _open_command()
     assert command[:4] == ["python3", "-m", "jupyter", "lab"], command
-    port, token = _free_port(), "course-test-token"
-    server = subprocess.Popen(
-        [sys.executable, *command[1:], "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-         f"--IdentityProvider.token={token}"],
-        cwd=ROOT, stdout=open(tmp_path / "lab.log", "w"), stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                _get(f"{base}/api/status?token={token}")
-                break
-            except OSError:
-                assert server.poll() is None, (tmp_path / "lab.log").read_text()
-                time.sleep(0.25)
+    token = "course-test-token"
+    with running_jupyterlab(command[4:], ROOT, tmp_path / "lab.log", token) as base:
         opened = Path(next(a for a in command if a.endswith(".ipynb"))).name  # served from its folder
         status, body = _get(f"{base}/api/contents/{opened}?token={token}")
         assert status == 200 and json.loads(body)["type"] == "notebook"
         status, page = _get(f"{base}/lab/tree/{opened}?token={token}")
         assert status == 200 and "JupyterLab" in page
-    finally:
-        server.terminate()
-        server.wait(timeout=20)

@@ -193,6 +193,7 @@ for radius in radii:
     measured[radius] = autograd_jacobian_norms(cell_with_radius(radius), x_seq).detach().numpy()
 for radius in radii:
     print(f"radius {radius:3.1f}: ||dh_T/dh_0|| = {measured[radius][0]:.1e}")
+assert measured[0.5][0] < 1e-10 < 1 < measured[2.0][0], "small radii vanish, large ones grow"
 
 # %% [markdown]
 # The widgets below compute the same Jacobians in NumPy (`course_utils.dynamics`), which is fast
@@ -299,7 +300,9 @@ def lecture_clip(grad, threshold):
 
 
 grad = np.array([6.0, 8.0])  # norm 10
-print("lecture's snippet gives norm", np.linalg.norm(lecture_clip(grad, 5.0)))
+lecture_norm = np.linalg.norm(lecture_clip(grad, 5.0))
+print("lecture's snippet gives norm", lecture_norm)
+assert np.isclose(lecture_norm, 0.5)
 
 # %% [markdown]
 # ### Exercise 1 (2 points): clip by the norm
