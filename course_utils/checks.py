@@ -11,7 +11,13 @@ from . import layers
 
 
 class ExerciseError(AssertionError):
-    """An exercise's result is missing or differs from what was expected."""
+    """An exercise's result is missing or differs from what was expected.
+
+    In Jupyter it shows as one short message, not a traceback (IPython's _render_traceback_).
+    """
+
+    def _render_traceback_(self):
+        return [f"\x1b[1;31mExerciseError:\x1b[0m {self}"]
 
 
 def _call(fn, name, promise, *args):
@@ -61,23 +67,22 @@ def check_rnn_step_forward(rnn_step_forward, seed=0):
     print(f"✓ {name} matches the reference (max relative error {err:.1e})")
 
 
-def check_rnn_step_backward(rnn_step_backward, rnn_step_forward, seed=0):
+def check_rnn_step_backward(rnn_step_backward, seed=0):
     """Check rnn_step_backward(dnext_h, cache) -> (dx, dprev_h, dWx, dWh, db).
 
-    The cache comes from the student's own rnn_step_forward, so any cache layout works.
+    The cache is the course's layout, (x, prev_h, Wx, Wh, next_h), made by the reference
+    forward pass, so this exercise is graded independently of rnn_step_forward.
     """
     name = "rnn_step_backward"
     args = _rnn_step_inputs(seed)
-    next_h, cache = _call(rnn_step_forward, "rnn_step_forward",
-                          "return (next_h, cache)", *args)
+    next_h, cache = layers.rnn_step_forward(*args)
     dnext_h = np.random.default_rng(seed + 1).standard_normal(next_h.shape)
     grads = _call(rnn_step_backward, name,
                   "return (dx, dprev_h, dWx, dWh, db), each shaped like what it differentiates",
                   dnext_h, cache)
     if not isinstance(grads, tuple) or len(grads) != 5:
         raise ExerciseError(f"{name} should return 5 gradients (dx, dprev_h, dWx, dWh, db)")
-    _, ref_cache = layers.rnn_step_forward(*args)
-    expected = layers.rnn_step_backward(dnext_h, ref_cache)
+    expected = layers.rnn_step_backward(dnext_h, cache)
     worst = max(_compare(name, label, g, e, tol=1e-7)
                 for label, g, e in zip(["dx", "dprev_h", "dWx", "dWh", "db"], grads, expected))
     print(f"✓ {name}: all five gradients match (max relative error {worst:.1e})")
@@ -143,7 +148,9 @@ def check_smallest_surviving_scale(answer, T=100, floor=-3.0, resolution=0.02):
     from .dynamics import gradient_survival
 
     name = "smallest_surviving_scale"
-    if answer is None or not np.isscalar(answer) or not np.isfinite(answer):
+    if answer is None:
+        raise ExerciseError(f"{name} is not answered yet: set it to one number, a weight scale")
+    if not isinstance(answer, (int, float, np.integer, np.floating)) or not np.isfinite(answer):
         raise ExerciseError(f"{name}: give one number (a weight scale), got {answer!r}")
     answer = float(answer)
     at_answer = gradient_survival(answer, T)

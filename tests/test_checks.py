@@ -13,7 +13,7 @@ def stub(*args):
 
 def test_correct_solutions_pass(capsys):
     checks.check_rnn_step_forward(layers.rnn_step_forward)
-    checks.check_rnn_step_backward(layers.rnn_step_backward, layers.rnn_step_forward)
+    checks.check_rnn_step_backward(layers.rnn_step_backward)
 
     def masked_ce(scores, targets, lengths):
         N, T, V = scores.shape
@@ -26,7 +26,7 @@ def test_correct_solutions_pass(capsys):
 
 @pytest.mark.parametrize("check, args", [
     (checks.check_rnn_step_forward, ()),
-    (checks.check_rnn_step_backward, (layers.rnn_step_forward,)),
+    (checks.check_rnn_step_backward, ()),
     (checks.check_masked_cross_entropy, ()),
 ])
 def test_stub_gets_a_friendly_message(check, args):
@@ -57,7 +57,7 @@ def test_backward_without_tanh_derivative_fails():
         return dnext_h @ Wx.T, dnext_h @ Wh.T, x.T @ dnext_h, prev_h.T @ dnext_h, dnext_h.sum(0)
 
     with pytest.raises(checks.ExerciseError, match="dx differs"):
-        checks.check_rnn_step_backward(forgot_tanh, layers.rnn_step_forward)
+        checks.check_rnn_step_backward(forgot_tanh)
 
 
 def test_loss_that_counts_padding_fails():
@@ -71,3 +71,8 @@ def test_loss_that_counts_padding_fails():
 def test_forgotten_return_is_explained():
     with pytest.raises(checks.ExerciseError, match="forget a `return`"):
         checks.check_rnn_step_forward(lambda *args: (None, None))
+
+
+def test_exercise_errors_render_as_one_short_message():
+    lines = checks.ExerciseError("rnn_step_forward: next_h should have shape (3, 5)")._render_traceback_()
+    assert len(lines) == 1 and "next_h should have shape (3, 5)" in lines[0]

@@ -158,6 +158,6 @@ def test_smallest_surviving_scale_check_rejects_wrong_answers():
     from course_utils import checks
 
     for wrong, message in [(1.0, "try a larger scale"), (2.5, "look lower"),
-                           (None, "give one number")]:
+                           (None, "not answered yet"), ("1.5", "give one number")]:
         with pytest.raises(checks.ExerciseError, match=message):
             checks.check_smallest_surviving_scale(wrong)

@@ -82,7 +82,8 @@ plt.show()
 # %% [markdown]
 # ### Exercise 1 (2 points): one RNN step
 # Write `rnn_step_forward`: compute `next_h` $= \tanh(x W_x + h_{t-1} W_h + b)$ for a batch, and
-# return it with a `cache` holding whatever your backward pass (exercise 2) will need.
+# return it with `cache = (x, prev_h, Wx, Wh, next_h)`: everything the backward pass
+# (exercise 2) needs.
 
 # %% nbgrader={"grade": false, "grade_id": "rnn_step_forward", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def rnn_step_forward(x, prev_h, Wx, Wh, b):
@@ -149,6 +150,7 @@ def rnn_step_backward(dnext_h, cache):
     """Backward of one step.
 
     dnext_h: (N, H) gradient of the loss with respect to next_h
+    cache: (x, prev_h, Wx, Wh, next_h) from rnn_step_forward
     Returns dx: (N, D), dprev_h: (N, H), dWx: (D, H), dWh: (H, H), db: (H,).
     """
     ### BEGIN SOLUTION
@@ -161,7 +163,7 @@ def rnn_step_backward(dnext_h, cache):
 
 
 # %% nbgrader={"grade": true, "grade_id": "check_rnn_step_backward", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-checks.check_rnn_step_backward(rnn_step_backward, rnn_step_forward)
+checks.check_rnn_step_backward(rnn_step_backward)
 
 # %% [markdown]
 # BPTT walks the steps in reverse, adding the gradient that comes from the future

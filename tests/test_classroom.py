@@ -1,0 +1,125 @@
+"""The nbgrader round trip on every notebook: release student versions, then autograde an
+instructor submission (full marks) and a partial one (every other exercise solved, the rest
+left as released: exactly the solved exercises' points)."""
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location("classroom", ROOT / "scripts" / "classroom.py")
+classroom = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(classroom)
+STEMS = classroom.stems()
+
+
+def _cells(path):
+    return json.loads(Path(path).read_text(encoding="utf-8"))["cells"]
+
+
+def _nbgrader(cell):
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    root = classroom.make_course(tmp_path_factory.mktemp("course"), STEMS)
+    classroom.generate(root, STEMS)
+    return root
+
+
+def leaked_lines(source_cells, released_cells):
+    """Solution lines (over 12 characters) found in the released notebook, except lines the
+    instructor notebook also shows outside its solution regions (the exercise gives them)."""
+    solutions, given = [], []
+    for cell in source_cells:
+        parts = "".join(cell["source"]).split("### BEGIN SOLUTION")
+        given.append(parts[0])
+        for part in parts[1:]:
+            solution, after = part.split("### END SOLUTION")
+            solutions.append(solution)
+            given.append(after)
+    given = "\n".join(given)
+    released = "\n".join("".join(c["source"]) for c in released_cells)
+    lines = {l.strip() for text in solutions for l in text.splitlines() if len(l.strip()) > 12}
+    return sorted(line for line in lines if line not in given and line in released)
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_release_hides_every_solution(course, stem):
+    source = _cells(course / "source" / stem / f"{stem}.ipynb")
+    released = _cells(course / "release" / stem / f"{stem}.ipynb")
+    text = "\n".join("".join(c["source"]) for c in released)
+    assert "BEGIN SOLUTION" not in text and "END SOLUTION" not in text
+    assert leaked_lines(source, released) == []
+    doctored = released + [{"source": [next(
+        l for c in source if _nbgrader(c).get("solution")
+        for l in "".join(c["source"]).split("### BEGIN SOLUTION")[1].splitlines()
+        if len(l.strip()) > 12 and l.strip() not in text)]}]
+    assert leaked_lines(source, doctored), "the leak check must catch a copied solution line"
+
+
+def _partial_submission(course, stem, path):
+    """The released notebook with exercises 1, 3, 5, ... solved. Returns the solved grade_ids."""
+    source = _cells(course / "source" / stem / f"{stem}.ipynb")
+    notebook = json.loads((course / "release" / stem / f"{stem}.ipynb").read_text())
+    solutions = [_nbgrader(c)["grade_id"] for c in source if _nbgrader(c).get("solution")]
+    checks = [_nbgrader(c)["grade_id"] for c in source if _nbgrader(c).get("grade")]
+    assert len(solutions) == len(checks), f"{stem}: one graded check per exercise"
+    solved = {solution: check for i, (solution, check) in enumerate(zip(solutions, checks))
+              if i % 2 == 0}
+    by_id = {_nbgrader(c).get("grade_id"): c for c in source}
+    for cell in notebook["cells"]:
+        if _nbgrader(cell).get("grade_id") in solved:
+            cell["source"] = by_id[_nbgrader(cell)["grade_id"]]["source"]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(notebook))
+    return set(solved.values())
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_autograde_gives_full_marks_to_the_solutions_and_none_to_stubs(course, stem, capsys):
+    teacher = course / "submitted" / "instructor" / stem / f"{stem}.ipynb"
+    teacher.parent.mkdir(parents=True)
+    teacher.write_bytes((course / "source" / stem / f"{stem}.ipynb").read_bytes())
+    solved = _partial_submission(course, stem,
+                                 course / "submitted" / "partial" / stem / f"{stem}.ipynb")
+    points = classroom.graded_points(course / "release" / stem / f"{stem}.ipynb")
+
+    results = classroom.autograde(course, stem, ["instructor", "partial"])
+
+    score, max_score, _ = results["instructor"]
+    assert max_score == sum(points.values()) > 0 and score == max_score
+    score, _, per_cell = results["partial"]
+    assert per_cell == {gid: (p if gid in solved else 0) for gid, p in points.items()}
+    with capsys.disabled():
+        print(f"\n  {stem}: {max_score:g} points in {len(points)} exercises; instructor "
+              f"{results['instructor'][0]:g}, partial {score:g} (solved: {', '.join(sorted(solved))})")
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_stubs_fail_with_the_checks_message_and_nothing_fails_before(course, stem):
+    graded = course / "autograded" / "partial" / stem / f"{stem}.ipynb"
+    if not graded.exists():
+        pytest.skip("needs the autograde test above to have run")
+    cells = [c for c in _cells(graded) if c["cell_type"] == "code"]
+    first_exercise = next(i for i, c in enumerate(cells) if _nbgrader(c).get("solution"))
+    for cell in cells[:first_exercise]:
+        assert not [o for o in cell["outputs"] if o["output_type"] == "error"], cell["source"]
+    for cell in filter(lambda c: _nbgrader(c).get("grade"), cells):
+        errors = [o for o in cell["outputs"] if o["output_type"] == "error"]
+        for error in errors:
+            assert error["ename"] == "ExerciseError", error["ename"]
+            assert len(error["traceback"]) == 1, "a friendly message, not a traceback wall"
+            assert "not implemented yet" in error["evalue"] or "not answered yet" in error["evalue"]
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_readme_points_table_matches_the_notebooks(stem):
+    points = classroom.graded_points(ROOT / "notebooks" / f"{stem}.ipynb")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    row = next((l for l in readme.splitlines() if l.startswith(f"| {stem[:2]} ")), None)
+    assert row is not None, f"add {stem} to the README's points table"
+    expected = " + ".join(f"{p:g}" for p in points.values()) + f" = {sum(points.values()):g}"
+    assert expected in row, f"README says {row!r}, the notebook gives {expected}"
