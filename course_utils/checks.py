@@ -163,3 +163,45 @@ def check_smallest_surviving_scale(answer, T=100, floor=-3.0, resolution=0.02):
         raise ExerciseError(f"{name}: {answer:g} works, but a smaller scale does too: look lower")
     print(f"✓ {name}: {answer:g} is the smallest scale (to within {resolution}) whose gradient "
           f"survives {T} steps (1e{at_answer:.1f})")
+
+
+def check_lstm_step_forward(lstm_step_forward, seed=0):
+    """Check lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b) -> (next_h, next_c) against
+    torch.nn.LSTMCell with the same weights (gate blocks mapped to the order i, f, o, g)."""
+    import torch
+
+    name = "lstm_step_forward"
+    torch.manual_seed(seed)
+    N, D, H = 3, 4, 5
+    cell = torch.nn.LSTMCell(D, H).double()
+    Wx, Wh, b = layers.lstm_params_from_torch(
+        *(p.detach().numpy() for p in (cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh)))
+    rng = np.random.default_rng(seed)
+    x, prev_h, prev_c = (rng.standard_normal(shape) for shape in ((N, D), (N, H), (N, H)))
+    out = _call(lstm_step_forward, name, "return (next_h, next_c), each of shape (N, H)",
+                x, prev_h, prev_c, Wx, Wh, b)
+    if not isinstance(out, tuple) or len(out) < 2:
+        raise ExerciseError(f"{name} should return (next_h, next_c), got {type(out).__name__}")
+    with torch.no_grad():
+        expected_h, expected_c = cell(torch.tensor(x), (torch.tensor(prev_h), torch.tensor(prev_c)))
+    worst = max(_compare(name, "next_c", out[1], expected_c.numpy(), tol=1e-8),
+                _compare(name, "next_h", out[0], expected_h.numpy(), tol=1e-8))
+    print(f"✓ {name} matches torch.nn.LSTMCell (max relative error {worst:.1e})")
+
+
+def check_lstm_parameter_count(lstm_parameter_count):
+    """Check lstm_parameter_count(D, H, num_layers, bidirectional) against torch.nn.LSTM."""
+    import torch
+
+    name = "lstm_parameter_count"
+    for D, H, num_layers, bidirectional in [(3, 5, 1, False), (3, 5, 1, True), (8, 4, 2, False),
+                                            (8, 4, 3, True), (1, 16, 2, True)]:
+        lstm = torch.nn.LSTM(D, H, num_layers=num_layers, bidirectional=bidirectional)
+        expected = sum(p.numel() for p in lstm.parameters())
+        got = _call(lstm_parameter_count, name, "return one integer", D, H, num_layers,
+                    bidirectional)
+        if got != expected:
+            raise ExerciseError(
+                f"{name}(D={D}, H={H}, num_layers={num_layers}, bidirectional={bidirectional}) "
+                f"returned {got}; nn.LSTM has {expected} parameters")
+    print(f"✓ {name} agrees with torch.nn.LSTM on 5 configurations")
