@@ -74,3 +74,31 @@ def load_last_state_model(folder, name):
     model = LastStateModel(**entry["model"])
     model.load_state_dict(state)
     return model.eval(), entry
+
+
+class CharLM(nn.Module):
+    """Many-to-many character model: embedding -> nn.LSTM / GRU / RNN -> scores over the
+    vocabulary at every step. forward(tokens: (N, T) int64, state=None) returns
+    logits: (N, T, V) and the final state, to carry into the next chunk."""
+
+    def __init__(self, vocab_size, embed=64, hidden=384, layers=2, cell="lstm", dropout=0.0):
+        super().__init__()
+        if cell not in CELLS:
+            raise ValueError(f"CharLM: cell must be one of {list(CELLS)}, got {cell!r}")
+        self.config = dict(vocab_size=vocab_size, embed=embed, hidden=hidden, layers=layers,
+                           cell=cell, dropout=dropout)
+        self.embed = nn.Embedding(vocab_size, embed)
+        self.rnn = CELLS[cell](embed, hidden, num_layers=layers, batch_first=True,
+                               dropout=dropout if layers > 1 else 0.0)
+        self.readout = nn.Linear(hidden, vocab_size)
+
+    def forward(self, tokens, state=None):
+        states, state = self.rnn(self.embed(tokens), state)
+        return self.readout(states), state
+
+
+def detach_state(state):
+    """Cut the gradient at a chunk boundary, keep the values (truncated BPTT)."""
+    if state is None:
+        return None
+    return tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()

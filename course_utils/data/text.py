@@ -1,0 +1,49 @@
+"""Text for the character-level language model: the shipped Shakespeare split, and encoding.
+
+data/shakespeare/{train,valid}.txt were made by scripts/make_shakespeare.py; their sha256 is
+in data/shakespeare/PROVENANCE.json and is checked on load.
+"""
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+
+SHAKESPEARE = Path(__file__).resolve().parents[2] / "data" / "shakespeare"
+
+
+def load_shakespeare():
+    """Returns (train_text, valid_text, provenance dict), after checking both files' sha256."""
+    provenance = json.loads((SHAKESPEARE / "PROVENANCE.json").read_text())
+    texts = []
+    for name in ("train.txt", "valid.txt"):
+        data = (SHAKESPEARE / name).read_bytes()
+        if hashlib.sha256(data).hexdigest() != provenance["files"][name]["sha256"]:
+            raise ValueError(f"load_shakespeare: data/shakespeare/{name} does not match its sha256 "
+                             "in PROVENANCE.json; run python scripts/make_shakespeare.py")
+        texts.append(data.decode("utf-8"))
+    return texts[0], texts[1], provenance
+
+
+class Vocabulary:
+    """Characters <-> integer ids. chars: the alphabet, in id order."""
+
+    def __init__(self, chars):
+        self.chars = "".join(chars)
+        self.index = {c: i for i, c in enumerate(self.chars)}
+        if len(self.index) != len(self.chars):
+            raise ValueError("Vocabulary: chars must not repeat")
+
+    def __len__(self):
+        return len(self.chars)
+
+    def encode(self, text):
+        """text: str -> ids: (len(text),) int64. Unknown characters raise ValueError."""
+        unknown = sorted(set(text) - set(self.index))
+        if unknown:
+            raise ValueError(f"encode: characters not in the vocabulary: {''.join(unknown)!r}")
+        return np.array([self.index[c] for c in text], dtype=np.int64)
+
+    def decode(self, ids):
+        """ids: any iterable of ints -> str."""
+        return "".join(self.chars[int(i)] for i in ids)
