@@ -9,7 +9,8 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-MODULES = ["benchmarks.notebook_seconds", "benchmarks.widget_update", "benchmarks.longrange"]
+MODULES = ["benchmarks.notebook_seconds", "benchmarks.widget_update", "benchmarks.longrange",
+           "benchmarks.charlm"]
 
 
 def result(name, value, unit, better, goal=None):

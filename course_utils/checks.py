@@ -205,3 +205,35 @@ def check_lstm_parameter_count(lstm_parameter_count):
                 f"{name}(D={D}, H={H}, num_layers={num_layers}, bidirectional={bidirectional}) "
                 f"returned {got}; nn.LSTM has {expected} parameters")
     print(f"✓ {name} agrees with torch.nn.LSTM on 5 configurations")
+
+
+def check_softmax_with_temperature(softmax_with_temperature):
+    """Check softmax_with_temperature(logits, temperature) -> probabilities of shape (V,)."""
+    from .sampling import softmax_with_temperature as reference
+
+    name = "softmax_with_temperature"
+    rng = np.random.default_rng(0)
+    logits = rng.normal(0, 3, 12)
+    for temperature in (0.3, 1.0, 2.5):
+        got = _call(softmax_with_temperature, name, "return a probability for each score",
+                    logits.copy(), temperature)
+        _compare(name, f"the probabilities at temperature {temperature}", got,
+                 reference(logits, temperature), tol=1e-8)
+    huge = _call(softmax_with_temperature, name, "return probabilities",
+                 np.array([1000.0, 999.0, 0.0]), 1.0)
+    if not np.all(np.isfinite(huge)):
+        raise ExerciseError(f"{name}: scores of 1000 overflow; subtract the largest score first")
+    print(f"✓ {name}: right distribution at 3 temperatures, and no overflow")
+
+
+def check_top_k_filter(top_k_filter):
+    """Check top_k_filter(probs, k) -> probs with all but the k largest set to 0, renormalised."""
+    from .sampling import top_k_filter as reference
+
+    name = "top_k_filter"
+    probs = np.random.default_rng(1).dirichlet(np.ones(10))
+    for k in (1, 3, 10):
+        got = _call(top_k_filter, name, "return the filtered, renormalised probabilities",
+                    probs.copy(), k)
+        _compare(name, f"the result for k = {k}", got, reference(probs, k), tol=1e-9)
+    print(f"✓ {name}: keeps the k most likely characters and sums to 1")

@@ -1,0 +1,71 @@
+"""The course's one training loop for language models: truncated backprop through time.
+
+The text is cut into `batch` parallel streams and read in chunks of `seq` characters. The
+state is carried from chunk to chunk (the model keeps its memory) and detached at each
+boundary (backprop stops there). Nothing else is hidden: read it, it is short.
+"""
+import time
+
+import torch
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from .models import detach_state
+
+# Notebook 03's live run (and the benchmark charlm_60s_val_nats): 500 steps take about 60 s
+# on a 2-core laptop CPU (measured: ~58k characters per second).
+QUICK_CHARLM = dict(model=dict(embed=32, hidden=256, layers=1, cell="lstm"), steps=500,
+                    batch=64, seq=100, lr=3e-3)
+
+
+def as_streams(ids, batch):
+    """ids: (L,) int64 -> (batch, L // batch): `batch` contiguous streams of the text."""
+    if ids.ndim != 1:
+        raise ValueError(f"as_streams: ids must have shape (L,), got {tuple(ids.shape)}")
+    length = len(ids) // batch
+    return ids[:batch * length].view(batch, length)
+
+
+def train_tbptt(model, ids, steps, batch=64, seq=100, lr=3e-3, clip=1.0, on_step=None):
+    """Train `model` (a CharLM) for `steps` chunks of truncated BPTT on the text `ids`: (L,).
+
+    on_step(step, loss) is called after every step (for live plots). Returns a dict:
+    losses (per step, nats/char), seconds, chars_per_second.
+    """
+    data = as_streams(ids, batch)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    position, state, losses = 0, None, []
+    model.train()
+    start = time.perf_counter()
+    for step in tqdm(range(steps), desc="training"):
+        if position + seq + 1 > data.shape[1]:  # end of the text: start again, fresh state
+            position, state = 0, None
+        x = data[:, position:position + seq]
+        y = data[:, position + 1:position + seq + 1]
+        logits, state = model(x, detach_state(state))  # carry the state, stop the gradient
+        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+        optimizer.step()
+        position += seq
+        losses.append(loss.item())
+        if on_step is not None:
+            on_step(step, loss.item())
+    seconds = time.perf_counter() - start
+    return dict(losses=losses, seconds=seconds, chars_per_second=steps * batch * seq / seconds)
+
+
+@torch.no_grad()
+def evaluate_nats(model, ids, batch=16, seq=256):
+    """Mean cross-entropy in nats per character over the whole text ids: (L,), state carried."""
+    model.eval()
+    data, state, total, count = as_streams(ids, batch), None, 0.0, 0
+    for start in range(0, data.shape[1] - 1, seq):
+        y = data[:, start + 1:start + seq + 1]
+        x = data[:, start:start + y.shape[1]]
+        logits, state = model(x, state)
+        total += F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1),
+                                 reduction="sum").item()
+        count += y.numel()
+    return total / count
