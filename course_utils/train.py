@@ -37,7 +37,7 @@ def train_tbptt(model, ids, steps, batch=64, seq=100, lr=3e-3, clip=1.0, on_step
     position, state, losses = 0, None, []
     model.train()
     start = time.perf_counter()
-    for step in tqdm(range(steps), desc="training"):
+    for step in tqdm(range(steps), desc="training", mininterval=1.0):  # few widget messages
         if position + seq + 1 > data.shape[1]:  # end of the text: start again, fresh state
             position, state = 0, None
         x = data[:, position:position + seq]

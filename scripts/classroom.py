@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 CONFIG = '''c = get_config()
 c.CourseDirectory.course_id = "rnn-course"
-c.Execute.timeout = 900  # seconds per cell when autograding
+c.Execute.timeout = 300  # seconds per cell when autograding (the slowest takes about 60)
 '''
 
 

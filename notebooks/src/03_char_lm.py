@@ -174,15 +174,10 @@ QUICK_STEPS = quick["steps"]
 print(f"{sum(p.numel() for p in quick_model.parameters()):,} parameters")
 
 # %%
-fig, ax = plt.subplots(figsize=(7, 3.3))
-handle = display(fig, display_id=True)  # one output, redrawn in place as training goes
-plt.close(fig)  # (so the notebook does not show it a second time)
-live_losses = []
-
-
 def redraw(step, loss):
+    """Called after every training step: redraw the live plot every 50 steps."""
     live_losses.append(loss)
-    if step % 25 == 0 or step == QUICK_STEPS - 1:
+    if step % 50 == 0 or step == QUICK_STEPS - 1:
         ax.clear()
         ax.plot(live_losses, color=plots.PALETTE["blue"], label="training loss")
         for (name, nats), style in zip(baselines.items(), ("--", ":")):
@@ -192,8 +187,11 @@ def redraw(step, loss):
         handle.update(fig)
 
 # %%
+fig, ax = plt.subplots(figsize=(7, 3.3))
+handle, live_losses = display(fig, display_id=True), []  # one plot, redrawn in place
 result = train.train_tbptt(quick_model, train_ids.to(dev), QUICK_STEPS, quick["batch"],
                            quick["seq"], quick["lr"], on_step=redraw)
+plt.close(fig)  # already shown above
 quick_nats = train.evaluate_nats(quick_model, valid_ids.to(dev))
 print(f"{QUICK_STEPS} steps in {result['seconds']:.0f} s ({result['chars_per_second']:,.0f} chars/s); "
       f"validation: {quick_nats:.3f} nats/char = {quick_nats / np.log(2):.3f} bits/char")
