@@ -28,28 +28,7 @@ sys.path.insert(0, str(ROOT))
 from course_utils.checkpoints import sha256  # noqa: E402
 from course_utils.data.text import SHAKESPEARE, Vocabulary, load_shakespeare  # noqa: E402
 from course_utils.models import CharLM, detach_state  # noqa: E402
-
-
-def streams(ids, batch):
-    """ids: (L,) -> (batch, L // batch): `batch` contiguous parallel streams."""
-    length = len(ids) // batch
-    return ids[:batch * length].view(batch, length)
-
-
-@torch.no_grad()
-def validation_nats(model, ids, batch=16, seq=256):
-    """Mean cross-entropy (nats/char) over the whole text, state carried across chunks."""
-    model.eval()
-    data, state, total, count = streams(ids, batch), None, 0.0, 0
-    for start in range(0, data.shape[1] - 1, seq):
-        x, y = data[:, start:start + seq], data[:, start + 1:start + seq + 1]
-        x = x[:, :y.shape[1]]
-        logits, state = model(x, state)
-        total += F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1),
-                                 reduction="sum").item()
-        count += y.numel()
-    model.train()
-    return total / count
+from course_utils.train import as_streams, evaluate_nats  # noqa: E402
 
 
 def main(argv=None):
@@ -76,7 +55,7 @@ def main(argv=None):
     model = CharLM(len(vocab), args.embed, args.hidden, args.layers, "lstm", args.dropout)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     budget = args.minutes * 60
-    data = streams(train_ids, args.batch)
+    data = as_streams(train_ids, args.batch)
     best, history, steps, chars = math.inf, [], 0, 0
     start = last_eval = time.perf_counter()
     epoch = 0
@@ -99,7 +78,8 @@ def main(argv=None):
             steps, chars = steps + 1, chars + x.numel()
             if time.perf_counter() - last_eval > args.eval_minutes * 60:
                 last_eval = time.perf_counter()
-                nats = validation_nats(model, valid_ids)
+                nats = evaluate_nats(model, valid_ids)
+                model.train()  # evaluate_nats left it in eval mode (no dropout)
                 seconds = last_eval - start
                 history.append([steps, round(seconds, 1), round(loss.item(), 4), round(nats, 4)])
                 print(f"epoch {epoch} step {steps} {seconds:6.0f} s  {chars / seconds:7.0f} chars/s"
@@ -110,7 +90,7 @@ def main(argv=None):
                     record = dict(valid_nats=round(nats, 4), seconds=round(seconds, 1),
                                   steps=steps, chars_seen=chars)
         epoch += 1
-    nats = validation_nats(model, valid_ids)
+    nats = evaluate_nats(model, valid_ids)
     seconds = time.perf_counter() - start
     history.append([steps, round(seconds, 1), None, round(nats, 4)])
     print(f"final: {steps} steps, {seconds:.0f} s, valid {nats:.4f} nats/char", flush=True)
