@@ -16,6 +16,8 @@ STEM is a notebook's name without .ipynb (e.g. 01_rnn_basics); by default, every
 """
 import argparse
 import json
+import os
+import signal
 import shutil
 import subprocess
 import sys
@@ -57,13 +59,23 @@ def make_course(root, notebook_stems):
     return root
 
 
-def nbgrader(root, *args):
-    """Run `nbgrader ARGS` in the course folder; raise with its output if it fails."""
-    run = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root,
-                         capture_output=True, text=True)
-    if run.returncode != 0:
-        raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{run.stdout}\n{run.stderr}")
-    return run
+def nbgrader(root, *args, timeout=900):
+    """Run `nbgrader ARGS` in the course folder; raise with its log if it fails or takes
+    longer than `timeout` seconds (then it is stopped). Returns its log."""
+    with tempfile.TemporaryFile("w+") as log:  # a file, not a pipe: the kernel inherits it
+        process = subprocess.Popen([sys.executable, "-m", "nbgrader", *args], cwd=root,
+                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.seek(0)
+        output = log.read()
+    if process.returncode != 0:
+        why = f"took over {timeout} s" if process.returncode == -signal.SIGKILL else "failed"
+        raise RuntimeError(f"nbgrader {' '.join(args)} {why}; its log ends:\n{output[-4000:]}")
+    return output
 
 
 def generate(root, notebook_stems):
