@@ -237,3 +237,39 @@ def check_top_k_filter(top_k_filter):
                     probs.copy(), k)
         _compare(name, f"the result for k = {k}", got, reference(probs, k), tol=1e-9)
     print(f"✓ {name}: keeps the k most likely characters and sums to 1")
+
+
+def check_sliding_windows(sliding_windows, seed=0):
+    """Check sliding_windows(x, window, stride) -> (N, W, window) with W = 1 + (T - window) // stride."""
+    name = "sliding_windows"
+    rng = np.random.default_rng(seed)
+    for N, T, window, stride in [(2, 20, 5, 5), (3, 17, 6, 4), (1, 10, 10, 3), (2, 30, 8, 1)]:
+        x = rng.standard_normal((N, T))
+        got = _call(sliding_windows, name, "return an array of shape (N, W, window)",
+                    x.copy(), window, stride)
+        starts = np.arange(0, T - window + 1, stride)
+        expected = np.stack([x[:, s:s + window] for s in starts], axis=1)
+        _compare(f"{name}(x of shape {(N, T)}, window={window}, stride={stride})", "the windows",
+                 got, expected, tol=0)
+    print(f"✓ {name}: right windows for 4 shapes, strides and window sizes")
+
+
+def check_failure_prediction(prediction, measured, threshold=0.7):
+    """Check a prediction {model: {task: "works" | "fails"}} against measured accuracies
+    {model: {task: accuracy}}: a model "fails" a task when its accuracy is below `threshold`."""
+    name = "prediction"
+    if prediction is None:
+        raise ExerciseError(f"{name} is not answered yet: fill in 'works' or 'fails' for each "
+                            "model and task")
+    wrong = []
+    for model, tasks in measured.items():
+        for task, acc in tasks.items():
+            said = prediction.get(model, {}).get(task) if isinstance(prediction, dict) else None
+            if said not in ("works", "fails"):
+                raise ExerciseError(f"{name}[{model!r}][{task!r}] must be 'works' or 'fails', got {said!r}")
+            if said != ("works" if acc >= threshold else "fails"):
+                wrong.append(f"{model} on {task}")
+    if wrong:
+        raise ExerciseError(f"{name}: the measurements disagree with you for {', '.join(wrong)} "
+                            f"(a model 'fails' below {threshold:.0%} accuracy); look at the table")
+    print(f"✓ {name}: every model's fate predicted right")

@@ -102,3 +102,103 @@ def detach_state(state):
     if state is None:
         return None
     return tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+
+
+# --- Notebook 02: was the mouse scared? Three ways to read a recording's features ---------------
+# Each takes x: (N, T, F), a recording as T frames of F features (course_utils.data.eeg.
+# spectrogram gives 10 frames per second), and returns one logit per recording, (N,).
+
+def _expect_frames(name, x, features, min_frames=1):
+    if x.ndim != 3 or x.shape[2] != features or x.shape[1] < min_frames:
+        raise ValueError(f"{name}: x must have shape (N, T, F) with F = {features} and "
+                         f"T >= {min_frames}, got {tuple(x.shape)}")
+
+
+class DenseClassifier(nn.Module):
+    """Naive attempt 1: the whole recording, flattened, into a dense network: one weight per
+    frame, feature and hidden unit, so an event at a new time meets weights that never learned
+    from it. forward(x: (N, T, F)) -> logits (N,)."""
+
+    def __init__(self, frames, features, hidden=32):
+        super().__init__()
+        self.frames, self.features = frames, features
+        self.net = nn.Sequential(nn.Flatten(), nn.Linear(frames * features, hidden), nn.ReLU(),
+                                 nn.Linear(hidden, 1))
+
+    def forward(self, x):
+        _expect_frames("DenseClassifier", x, self.features, self.frames)
+        if x.shape[1] != self.frames:
+            raise ValueError(f"DenseClassifier: x must have exactly T = {self.frames} frames, "
+                             f"got {x.shape[1]}")
+        return self.net(x).squeeze(1)
+
+
+class WindowCNN(nn.Module):
+    """Naive attempt 2: a small CNN looks at one window of `window` frames at a time (windows
+    `stride` frames apart) and says how scared that window looks; the recording's score is the
+    most scared window's. It sees nothing wider than a window.
+    forward(x: (N, T, F)) -> logits (N,); window_logits(x) -> (N, W)."""
+
+    def __init__(self, features, window=10, stride=5, channels=16):
+        super().__init__()
+        self.features, self.window, self.stride = features, window, stride
+        self.conv = nn.Sequential(nn.Conv1d(features, channels, 3, padding=1), nn.ReLU(),
+                                  nn.Conv1d(channels, channels, 3, padding=1), nn.ReLU())
+        self.score = nn.Linear(channels, 1)
+
+    def window_logits(self, x):
+        _expect_frames("WindowCNN", x, self.features, self.window)
+        windows = x.unfold(1, self.window, self.stride)          # (N, W, F, window)
+        N, W = windows.shape[:2]
+        features = self.conv(windows.reshape(N * W, self.features, self.window))
+        return self.score(features.max(dim=2).values).view(N, W)
+
+    def forward(self, x):
+        return self.window_logits(x).max(dim=1).values
+
+
+class RNNClassifier(nn.Module):
+    """Many-to-one with the same weights at every step: a GRU / LSTM / RNN reads the frames in
+    order and a linear read-out scores every step, s_t = w . h_t + b. The recording's score is
+    the highest s_t (readout="max": an event counts wherever it is), their mean ("mean": for a
+    state that lasts the whole recording), or the last one ("last").
+    forward(x: (N, T, F)) -> logits (N,); step_logits(x) -> (N, T)."""
+
+    def __init__(self, features, hidden=32, cell="gru", bidirectional=False, readout="max"):
+        super().__init__()
+        if cell not in CELLS:
+            raise ValueError(f"RNNClassifier: cell must be one of {list(CELLS)}, got {cell!r}")
+        if readout not in ("max", "mean", "last"):
+            raise ValueError(f"RNNClassifier: readout must be 'max', 'mean' or 'last', got {readout!r}")
+        self.config = dict(features=features, hidden=hidden, cell=cell,
+                           bidirectional=bidirectional, readout=readout)
+        self.rnn = CELLS[cell](features, hidden, batch_first=True, bidirectional=bidirectional)
+        self.score = nn.Linear(hidden * (2 if bidirectional else 1), 1)
+
+    def step_logits(self, x):
+        _expect_frames("RNNClassifier", x, self.config["features"])
+        states, _ = self.rnn(x)                                   # (N, T, H or 2H)
+        return self.score(states).squeeze(2)
+
+    def forward(self, x):
+        steps = self.step_logits(x)
+        if self.config["readout"] == "last":
+            return steps[:, -1]
+        return steps.mean(dim=1) if self.config["readout"] == "mean" else steps.max(dim=1).values
+
+
+def load_scp1_ensemble():
+    """The SelfRegulationSCP1 RNNs that scripts/train_eeg.py shipped (sha256-checked), rebuilt
+    in eval mode. Returns (list of RNNClassifier, manifest entry); feed them
+    course_utils.data.scp1.model_inputs(x, entry) and average their logits."""
+    from .checkpoints import load
+
+    states, entry = load("scp1", "scp1_rnn.pt")
+    config = entry["config"]
+    models = []
+    for state in states:
+        model = RNNClassifier(6, hidden=config["hidden"], cell=config["cell"],
+                              readout=config["readout"])
+        model.load_state_dict(state)
+        models.append(model.eval())
+    return models, entry

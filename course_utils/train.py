@@ -69,3 +69,43 @@ def evaluate_nats(model, ids, batch=16, seq=256):
                                  reduction="sum").item()
         count += y.numel()
     return total / count
+
+
+def fit_classifier(model, x, y, epochs=10, batch=64, lr=3e-3, clip=1.0, seed=0, weight_decay=0.0,
+                   on_epoch=None):
+    """Train a binary classifier (logits (N,) from x) with Adam (AdamW when weight_decay > 0)
+    on x: (N, ...) and y: (N,) in {0, 1}, shuffled mini-batches, gradients clipped at `clip`.
+
+    on_epoch(epoch, mean_loss) is called after every epoch. Returns a dict: losses (per
+    epoch), seconds.
+    """
+    if len(x) != len(y):
+        raise ValueError(f"fit_classifier: x and y must have the same length N, got {len(x)} and {len(y)}")
+    generator = torch.Generator().manual_seed(seed)
+    optimizer = (torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+                 if weight_decay else torch.optim.Adam(model.parameters(), lr=lr))
+    targets, losses = y.float(), []
+    start = time.perf_counter()
+    model.train()
+    for epoch in tqdm(range(epochs), desc="epochs", mininterval=1.0):
+        order, total = torch.randperm(len(x), generator=generator), 0.0
+        for rows in order.split(batch):
+            loss = F.binary_cross_entropy_with_logits(model(x[rows]), targets[rows])
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+            optimizer.step()
+            total += loss.item() * len(rows)
+        losses.append(total / len(x))
+        if on_epoch is not None:
+            on_epoch(epoch, losses[-1])
+    model.eval()
+    return dict(losses=losses, seconds=time.perf_counter() - start)
+
+
+@torch.no_grad()
+def accuracy(model, x, y, batch=256):
+    """Fraction of x: (N, ...) that a binary classifier (logit > 0 means 1) gets right, y: (N,)."""
+    model.eval()
+    logits = torch.cat([model(x[i:i + batch]) for i in range(0, len(x), batch)])
+    return ((logits > 0).long() == y).float().mean().item()

