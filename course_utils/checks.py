@@ -273,3 +273,48 @@ def check_failure_prediction(prediction, measured, threshold=0.7):
         raise ExerciseError(f"{name}: the measurements disagree with you for {', '.join(wrong)} "
                             f"(a model 'fails' below {threshold:.0%} accuracy); look at the table")
     print(f"✓ {name}: every model's fate predicted right")
+
+
+def check_teacher_forcing_pairs(teacher_forcing_pairs, vocab):
+    """Check teacher_forcing_pairs(ids: (N, L)) -> (inputs, targets), each (N, L - 1)."""
+    import torch
+
+    name = "teacher_forcing_pairs"
+    ids = torch.from_numpy(vocab.encode([["a", "red", "circle"], ["two", "blue", "squares"],
+                                         ["a", "small", "green", "triangle"]]))
+    out = _call(teacher_forcing_pairs, name, "return (inputs, targets)", ids.clone())
+    if not isinstance(out, tuple) or len(out) != 2:
+        raise ExerciseError(f"{name} should return a pair (inputs, targets), got {type(out).__name__}")
+    start, end = vocab.index["<start>"], vocab.index["<end>"]
+    for what, got, expected in [("inputs", out[0], ids[:, :-1]), ("targets", out[1], ids[:, 1:])]:
+        _compare(name, what, np.asarray(got), expected.numpy(), tol=0)
+    if (out[1] == start).any() or not (out[1] == end).any(dim=1).all():
+        raise ExerciseError(f"{name}: targets should never hold <start> and should hold <end>")
+    print(f"✓ {name}: the model reads <start> w1 ... and is scored on w1 ... <end>")
+
+
+def check_greedy_ids(greedy_ids, model, vocab, max_length=16):
+    """Check greedy_ids(model, images, vocab, max_length) -> (N, max_length) ids against the
+    course's greedy decoder, on generated scenes."""
+    import torch
+
+    from .data.shapes import make_scenes
+    from .decoding import greedy
+
+    name = "greedy_ids"
+    images = torch.from_numpy(make_scenes(12, seed=321)[0])
+    got = _call(greedy_ids, name, "return the chosen ids, shape (N, max_length)", model, images,
+                vocab, max_length)
+    if got is None:
+        raise ExerciseError(f"{name} returned None; did you forget a `return`?")
+    got = torch.as_tensor(got)
+    if tuple(got.shape) != (12, max_length):
+        raise ExerciseError(f"{name}: the ids should have shape (N, max_length) = (12, {max_length}), "
+                            f"got {tuple(got.shape)}")
+    expected = greedy(model, images, vocab, max_length)
+    for row, (ids, words) in enumerate(zip(got.tolist(), expected)):
+        if vocab.decode(ids) != words:
+            raise ExerciseError(f"{name}: for scene {row} your ids decode to "
+                                f"{' '.join(vocab.decode(ids))!r}, greedy decoding gives a different "
+                                "caption; feed back the likeliest word (argmax) at every step")
+    print(f"✓ {name}: the same captions as greedy decoding on 12 scenes")

@@ -202,3 +202,103 @@ def load_scp1_ensemble():
         model.load_state_dict(state)
         models.append(model.eval())
     return models, entry
+
+
+# --- Notebook 06: image captioning ----------------------------------------------------------
+
+class ImageEncoder(nn.Module):
+    """A small CNN: images (N, 3, 64, 64) -> v: (N, D). Four stride-2 convolutions leave a
+    4x4 grid of 64 channels, flattened (so *where* things are survives) and projected to D."""
+
+    def __init__(self, D=128):
+        super().__init__()
+        layers, channels = [], 3
+        for out in (32, 64, 64, 64):
+            layers += [nn.Conv2d(channels, out, 3, stride=2, padding=1), nn.ReLU()]
+            channels = out
+        self.conv = nn.Sequential(*layers)
+        self.project = nn.Sequential(nn.Flatten(), nn.Linear(64 * 4 * 4, D), nn.ReLU())
+
+    def forward(self, images):
+        if images.ndim != 4 or tuple(images.shape[1:]) != (3, 64, 64):
+            raise ValueError(f"ImageEncoder: images must have shape (N, 3, 64, 64), "
+                             f"got {tuple(images.shape)}")
+        return self.project(self.conv(images))
+
+
+class ConditionalRNNDecoder(nn.Module):
+    """The lecture's captioner: h_t = tanh(W_xh x_t + W_hh h_{t-1} + W_ih v), scores
+    y_t = W_hy h_t. The image v enters *every* step through W_ih.
+    init_state(v: (N, D)) -> h: (N, H); step(words: (N,), h, v) -> (scores (N, V), h)."""
+
+    def __init__(self, vocab_size, D=128, E=32, H=128):
+        super().__init__()
+        self.embed = nn.Embedding(vocab_size, E)
+        self.W_xh = nn.Linear(E, H)               # its bias is the b of the recurrence
+        self.W_hh = nn.Linear(H, H, bias=False)
+        self.W_ih = nn.Linear(D, H, bias=False)
+        self.W_hy = nn.Linear(H, vocab_size)
+        self.H = H
+
+    def init_state(self, v):
+        return v.new_zeros(v.shape[0], self.H)
+
+    def step(self, words, h, v):
+        h = torch.tanh(self.W_xh(self.embed(words)) + self.W_hh(h) + self.W_ih(v))
+        return self.W_hy(h), h
+
+
+class LSTMDecoder(nn.Module):
+    """The other common design: the image sets the LSTM's initial state, h_0 = tanh(W_h0 v),
+    c_0 = W_c0 v, and is not seen again. Same interface as ConditionalRNNDecoder."""
+
+    def __init__(self, vocab_size, D=128, E=32, H=128):
+        super().__init__()
+        self.embed = nn.Embedding(vocab_size, E)
+        self.W_h0 = nn.Linear(D, H)
+        self.W_c0 = nn.Linear(D, H)
+        self.cell = nn.LSTMCell(E, H)
+        self.W_hy = nn.Linear(H, vocab_size)
+
+    def init_state(self, v):
+        return torch.tanh(self.W_h0(v)), self.W_c0(v)
+
+    def step(self, words, state, v):
+        h, c = self.cell(self.embed(words), state)
+        return self.W_hy(h), (h, c)
+
+
+DECODERS = {"rnn": ConditionalRNNDecoder, "lstm": LSTMDecoder}
+
+
+class Captioner(nn.Module):
+    """ImageEncoder + a decoder ("rnn": the lecture's W_ih v in every step; "lstm": image as
+    the initial state). forward(images: (N, 3, 64, 64), words: (N, L)) -> scores (N, L, V):
+    teacher forcing, step t reads the true word t and scores word t + 1."""
+
+    def __init__(self, vocab_size, decoder="rnn", D=128, E=32, H=128):
+        super().__init__()
+        if decoder not in DECODERS:
+            raise ValueError(f"Captioner: decoder must be one of {list(DECODERS)}, got {decoder!r}")
+        self.config = dict(vocab_size=vocab_size, decoder=decoder, D=D, E=E, H=H)
+        self.encoder = ImageEncoder(D)
+        self.decoder = DECODERS[decoder](vocab_size, D, E, H)
+
+    def forward(self, images, words):
+        v = self.encoder(images)
+        state, scores = self.decoder.init_state(v), []
+        for t in range(words.shape[1]):
+            step_scores, state = self.decoder.step(words[:, t], state, v)
+            scores.append(step_scores)
+        return torch.stack(scores, dim=1)
+
+
+def load_captioner(name):
+    """A Captioner rebuilt from data/captioning/<name> (sha256-checked). Returns (model in eval
+    mode, manifest entry)."""
+    from .checkpoints import load
+
+    state, entry = load("captioning", name)
+    model = Captioner(**entry["model"])
+    model.load_state_dict(state)
+    return model.eval(), entry

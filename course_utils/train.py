@@ -109,3 +109,40 @@ def accuracy(model, x, y, batch=256):
     model.eval()
     logits = torch.cat([model(x[i:i + batch]) for i in range(0, len(x), batch)])
     return ((logits > 0).long() == y).float().mean().item()
+
+
+def caption_loss(model, images, ids):
+    """Teacher forcing: read ids[:, :-1] (from <start>), score ids[:, 1:] (up to <end>); mean
+    cross-entropy in nats per word, padding (id 0) ignored. images: (N, 3, 64, 64), ids: (N, L)."""
+    scores = model(images, ids[:, :-1])
+    return F.cross_entropy(scores.reshape(-1, scores.shape[-1]), ids[:, 1:].reshape(-1),
+                           ignore_index=0)
+
+
+def fit_captioner(model, images, ids, epochs=10, batch=64, lr=2e-3, clip=1.0, seed=0,
+                  seconds=None):
+    """Train a Captioner with Adam on images: (N, 3, 64, 64) and caption ids: (N, L), stopping
+    after `epochs` or, if given, after `seconds`. Returns a dict: losses (per step), seconds,
+    epochs (completed, fractional)."""
+    if len(images) != len(ids):
+        raise ValueError(f"fit_captioner: images and ids must have the same length N, got "
+                         f"{len(images)} and {len(ids)}")
+    generator = torch.Generator().manual_seed(seed)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    losses, start, steps_per_epoch = [], time.perf_counter(), -(-len(images) // batch)
+    model.train()
+    for epoch in tqdm(range(epochs), desc="epochs", mininterval=1.0):
+        for rows in torch.randperm(len(images), generator=generator).split(batch):
+            loss = caption_loss(model, images[rows], ids[rows])
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+            optimizer.step()
+            losses.append(loss.item())
+            if seconds is not None and time.perf_counter() - start > seconds:
+                break
+        if seconds is not None and time.perf_counter() - start > seconds:
+            break
+    model.eval()
+    return dict(losses=losses, seconds=time.perf_counter() - start,
+                epochs=len(losses) / steps_per_epoch)

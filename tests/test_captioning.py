@@ -1,0 +1,191 @@
+"""Notebook 06's parts: the scene generator and its grammar, the captioner and its decoders,
+greedy / sampled / beam decoding, BLEU and exact match, the exercise checks and the shipped
+checkpoints."""
+import numpy as np
+import pytest
+import torch
+
+from course_utils import checks, decoding
+from course_utils.checkpoints import manifest, sha256, DATA
+from course_utils.data.shapes import CaptionVocabulary, captions_for, make_scenes
+from course_utils.evaluation import bleu_scores, exact_match, objects_named
+from course_utils.models import Captioner, load_captioner
+from course_utils.train import caption_loss, fit_captioner
+
+VOCAB = CaptionVocabulary()
+
+
+def test_scenes_shapes_and_seed():
+    images, captions, references, scenes = make_scenes(30, seed=4)
+    assert images.shape == (30, 3, 64, 64) and images.dtype == np.float32
+    assert 0 <= images.min() and images.max() <= 1
+    assert all(c in refs for c, refs in zip(captions, references))
+    assert all(1 <= len(s) <= 3 for s in scenes)
+    again = make_scenes(30, seed=4)[0]
+    assert np.array_equal(images, again) and not np.array_equal(images, make_scenes(30, seed=5)[0])
+
+
+def test_holdout_is_absent_from_training_and_present_when_asked():
+    _, _, _, scenes = make_scenes(2000, seed=0)
+    has = lambda scene: any((o["colour"], o["shape"]) == ("red", "triangle") for o in scene)
+    assert not any(has(s) for s in scenes)
+    _, captions, _, held = make_scenes(200, seed=1, only_holdout=True)
+    assert all(has(s) for s in held)
+    assert all("red" in c for c in captions)
+
+
+def test_grammar_says_relations_both_ways():
+    a = dict(colour="red", shape="circle", size="big")
+    b = dict(colour="blue", shape="square", size="small")
+    refs = [" ".join(r) for r in captions_for([a, b], "left")]
+    assert "a big red circle to the left of a small blue square" in refs
+    assert "a blue square to the right of a red circle" in refs
+    assert [" ".join(r) for r in captions_for([a, a, a])] == ["three red circles"]
+    assert len(captions_for([a])) == 2
+
+
+def test_relation_matches_the_pixels():
+    images, _, references, scenes = make_scenes(200, seed=6)
+    for image, refs, scene in zip(images, references, scenes):
+        words = refs[0]
+        if "left" not in words or len(scene) != 2:
+            continue
+        columns = []
+        for obj in scene:
+            colour = {"red": 0, "green": 1, "blue": 2}.get(obj["colour"])
+            if colour is None:
+                break
+            strong = image[colour] > 0.5
+            weak = [image[c] < 0.5 for c in range(3) if c != colour]
+            columns.append(np.nonzero(strong & weak[0] & weak[1])[1].mean())
+        if len(columns) == 2 and scene[0]["colour"] != scene[1]["colour"]:
+            first = refs[0][:refs[0].index("to")]
+            first_is_scene0 = first[-2:] == [scene[0]["colour"], scene[0]["shape"]]
+            left, right = (columns[0], columns[1]) if first_is_scene0 else (columns[1], columns[0])
+            assert left < right
+
+
+def test_vocabulary_round_trip_and_errors():
+    ids = VOCAB.encode([["a", "red", "circle"], ["two", "blue", "squares"]], length=8)
+    assert ids.shape == (2, 8) and ids[0, 0] == VOCAB.index["<start>"]
+    assert VOCAB.decode(ids[1]) == ["two", "blue", "squares"]
+    with pytest.raises(ValueError, match="not in the vocabulary: \\['purple'\\]"):
+        VOCAB.encode([["a", "purple", "circle"]])
+    with pytest.raises(ValueError, match="make_scenes: holdout must hold"):
+        make_scenes(3, holdout=[("pink", "circle")])
+
+
+@pytest.mark.parametrize("decoder", ["rnn", "lstm"])
+def test_captioner_shapes_and_bad_input(decoder):
+    model = Captioner(len(VOCAB), decoder)
+    images = torch.rand(2, 3, 64, 64)
+    words = torch.from_numpy(VOCAB.encode([["a", "red", "circle"]] * 2, length=6))
+    assert model(images, words).shape == (2, 6, len(VOCAB))
+    with pytest.raises(ValueError, match=r"images must have shape \(N, 3, 64, 64\)"):
+        model(torch.rand(2, 3, 32, 32), words)
+    with pytest.raises(ValueError, match="decoder must be one of"):
+        Captioner(len(VOCAB), "transformer")
+
+
+def test_conditional_rnn_uses_the_image_at_every_step():
+    """The lecture's W_ih v: changing v changes h_t at every step, even with W_hh = 0."""
+    torch.manual_seed(0)
+    model = Captioner(len(VOCAB), "rnn")
+    decoder = model.decoder
+    with torch.no_grad():
+        decoder.W_hh.weight.zero_()
+    words = torch.tensor([3, 4])
+    v1, v2 = torch.randn(2, 128), torch.randn(2, 128)
+    h = decoder.init_state(v1)
+    _, h1 = decoder.step(words, h, v1)
+    _, h2 = decoder.step(words, h, v2)
+    assert not torch.allclose(h1, h2)
+    expected = torch.tanh(decoder.W_xh(decoder.embed(words)) + decoder.W_ih(v1))
+    assert torch.allclose(h1, expected)
+
+
+def test_teacher_forcing_loss_and_training_learn_a_tiny_set():
+    torch.manual_seed(0)
+    images, captions, _, _ = make_scenes(64, seed=2)
+    images, ids = torch.from_numpy(images), torch.from_numpy(VOCAB.encode(captions, length=16))
+    model = Captioner(len(VOCAB), "rnn")
+    with torch.no_grad():
+        start = caption_loss(model, images, ids).item()
+    assert abs(start - np.log(len(VOCAB))) < 0.3
+    run = fit_captioner(model, images, ids, epochs=40, batch=16, seed=0)
+    assert np.mean(run["losses"][-4:]) < 0.5 * start
+    with pytest.raises(ValueError, match="fit_captioner: images and ids must have the same length"):
+        fit_captioner(model, images, ids[:3])
+
+
+def test_bleu_and_exact_match():
+    refs = [[["a", "red", "circle"], ["a", "small", "red", "circle"]], [["two", "blue", "squares"]]]
+    perfect = [["a", "small", "red", "circle"], ["two", "blue", "squares"]]
+    assert exact_match(refs, perfect) == 1.0
+    assert bleu_scores(refs, perfect)[3] == pytest.approx(1.0)
+    # NLTK gives a caption shorter than 4 words one 4-gram slot that cannot match
+    assert bleu_scores(refs, perfect)[4] == pytest.approx(0.5 ** 0.25)
+    assert bleu_scores(refs[:1], perfect[:1])[4] == pytest.approx(1.0)
+    wrong = [["a", "small", "red", "square"], ["two", "blue", "squares"]]
+    assert exact_match(refs, wrong) == 0.5
+    scores = bleu_scores(refs, wrong)
+    assert 0 < scores[4] < scores[1] < 1
+    assert objects_named([dict(colour="red", shape="circle"), dict(colour="blue", shape="square")],
+                         ["a", "red", "circle"]) == (1, 2)
+    with pytest.raises(ValueError, match="same length"):
+        bleu_scores(refs, perfect[:1])
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return {d: load_captioner(f"captioner_{d}.pt") for d in ("rnn", "lstm")}
+
+
+def test_shipped_checkpoints_match_their_manifest():
+    for name, entry in manifest("captioning").items():
+        assert sha256(DATA / "captioning" / name) == entry["sha256"]
+
+
+def test_greedy_equals_beam_of_width_one_and_beam_is_at_least_as_likely(shipped):
+    model, _ = shipped["rnn"]
+    images = torch.from_numpy(make_scenes(8, seed=99)[0])
+    greedy = decoding.greedy(model, images, VOCAB)
+    for image, words in zip(images, greedy):
+        (best1, logp1), *_ = decoding.beam_search(model, image, VOCAB, beam=1)[0]
+        assert best1 == words
+        (best3, logp3), *_ = decoding.beam_search(model, image, VOCAB, beam=3)[0]
+        assert logp3 >= logp1 - 1e-5
+
+
+def test_sampling_at_low_temperature_is_greedy(shipped):
+    model, _ = shipped["rnn"]
+    images = torch.from_numpy(make_scenes(8, seed=98)[0])
+    generator = torch.Generator().manual_seed(0)
+    assert decoding.sample(model, images, VOCAB, 0.01, generator=generator) == \
+        decoding.greedy(model, images, VOCAB)
+    with pytest.raises(ValueError, match="temperature must be > 0"):
+        decoding.sample(model, images, VOCAB, 0.0)
+
+
+def test_shipped_models_caption_test_scenes_well(shipped):
+    images, _, refs, _ = make_scenes(300, seed=10)
+    for decoder, (model, _) in shipped.items():
+        generated = decoding.greedy(model, torch.from_numpy(images), VOCAB)
+        assert bleu_scores(refs, generated)[4] >= 0.9, decoder
+
+
+def test_exercise_checks_catch_wrong_answers(shipped, capsys):
+    checks.check_teacher_forcing_pairs(lambda ids: (ids[:, :-1], ids[:, 1:]), VOCAB)
+    with pytest.raises(checks.ExerciseError, match="inputs"):
+        checks.check_teacher_forcing_pairs(lambda ids: (ids[:, 1:], ids[:, :-1]), VOCAB)
+    model, _ = shipped["rnn"]
+
+    def always_first_word(model, images, vocab, max_length=16):
+        return torch.full((len(images), max_length), vocab.index["a"])
+    with pytest.raises(checks.ExerciseError, match="greedy decoding gives a different caption"):
+        checks.check_greedy_ids(always_first_word, model, VOCAB)
+
+    def stub(model, images, vocab, max_length=16):
+        raise NotImplementedError()
+    with pytest.raises(checks.ExerciseError, match="not implemented yet"):
+        checks.check_greedy_ids(stub, model, VOCAB)
