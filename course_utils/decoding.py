@@ -63,7 +63,7 @@ def beam_search(model, image, vocab, beam=3, max_length=16):
     finished, history = [], []
     for _ in range(max_length):
         words = torch.tensor([ids[-1] for ids, _ in alive], device=v.device)
-        scores, state = model.decoder.step(words, state, v.expand(len(alive), -1))
+        scores, state = model.decoder.step(words, state, v.expand(len(alive), *v.shape[1:]))
         log_p = F.log_softmax(scores, dim=1)
         totals = torch.tensor([lp for _, lp in alive], device=v.device)[:, None] + log_p
         best = torch.topk(totals.flatten(), min(beam, totals.numel()))
@@ -81,3 +81,26 @@ def beam_search(model, image, vocab, beam=3, max_length=16):
         state = _select(state, [rows[i] for i in keep])
     finished += [(vocab.decode(ids[1:]), lp) for ids, lp in alive] if not finished else []
     return sorted(finished, key=lambda item: -item[1]), history
+
+
+@torch.no_grad()
+def attention_maps(model, image, vocab, max_length=16):
+    """Greedy caption of one image (3, 64, 64) by an attention Captioner, with where it looked:
+    returns (words, alphas: (len(words) + 1, 4, 4)), one map per word and one for <end>."""
+    if model.config["decoder"] != "attention":
+        raise ValueError(f"attention_maps: model must have an attention decoder, got "
+                         f"{model.config['decoder']!r}")
+    model.eval()
+    grid = model.encoder(image[None])
+    h = model.decoder.init_state(grid)
+    word = torch.tensor([vocab.index[START]], device=grid.device)
+    ids, alphas = [], []
+    for _ in range(max_length):
+        scores, h, alpha = model.decoder.step_with_attention(word, h, grid)
+        word = scores.argmax(dim=1)
+        ids.append(int(word))
+        alphas.append(alpha.view(4, 4))
+        if ids[-1] == vocab.index[END]:
+            break
+    words = vocab.decode(ids)
+    return words, torch.stack(alphas[:len(words) + 1]).cpu().numpy()

@@ -208,22 +208,28 @@ def load_scp1_ensemble():
 
 class ImageEncoder(nn.Module):
     """A small CNN: images (N, 3, 64, 64) -> v: (N, D). Four stride-2 convolutions leave a
-    4x4 grid of 64 channels, flattened (so *where* things are survives) and projected to D."""
+    4x4 grid of 64 channels, flattened (so *where* things are survives) and projected to D.
+    grid=True returns the grid instead, one D-vector per cell: (N, 16, D), for attention."""
 
-    def __init__(self, D=128):
+    def __init__(self, D=128, grid=False):
         super().__init__()
         layers, channels = [], 3
         for out in (32, 64, 64, 64):
             layers += [nn.Conv2d(channels, out, 3, stride=2, padding=1), nn.ReLU()]
             channels = out
         self.conv = nn.Sequential(*layers)
-        self.project = nn.Sequential(nn.Flatten(), nn.Linear(64 * 4 * 4, D), nn.ReLU())
+        self.grid = grid
+        self.project = (nn.Sequential(nn.Linear(64, D), nn.ReLU()) if grid else
+                        nn.Sequential(nn.Flatten(), nn.Linear(64 * 4 * 4, D), nn.ReLU()))
 
     def forward(self, images):
         if images.ndim != 4 or tuple(images.shape[1:]) != (3, 64, 64):
             raise ValueError(f"ImageEncoder: images must have shape (N, 3, 64, 64), "
                              f"got {tuple(images.shape)}")
-        return self.project(self.conv(images))
+        features = self.conv(images)                              # (N, 64, 4, 4)
+        if self.grid:
+            return self.project(features.flatten(2).transpose(1, 2))   # (N, 16, D)
+        return self.project(features)
 
 
 class ConditionalRNNDecoder(nn.Module):
@@ -268,12 +274,49 @@ class LSTMDecoder(nn.Module):
         return self.W_hy(h), (h, c)
 
 
-DECODERS = {"rnn": ConditionalRNNDecoder, "lstm": LSTMDecoder}
+class AttentionDecoder(nn.Module):
+    """Soft attention (Show, Attend and Tell, Xu et al. 2015) in the lecture's notation: at each
+    step the decoder looks at the 16 cells a_i of the image grid, weighs them,
+    alpha = softmax_i(w . tanh(W_a a_i + W_h h_{t-1})), and uses their weighted mean
+    z_t = sum_i alpha_i a_i where the conditional RNN used v:
+    h_t = tanh(W_xh x_t + W_hh h_{t-1} + W_ih z_t).
+    Same interface as ConditionalRNNDecoder, with v: (N, 16, D), the encoder's grid;
+    step_with_attention also returns alpha: (N, 16)."""
+
+    def __init__(self, vocab_size, D=128, E=32, H=128, A=64):
+        super().__init__()
+        self.embed = nn.Embedding(vocab_size, E)
+        self.W_init = nn.Linear(D, H)
+        self.W_a = nn.Linear(D, A)
+        self.W_h = nn.Linear(H, A, bias=False)
+        self.w = nn.Linear(A, 1, bias=False)
+        self.W_xh = nn.Linear(E, H)
+        self.W_hh = nn.Linear(H, H, bias=False)
+        self.W_ih = nn.Linear(D, H, bias=False)
+        self.W_hy = nn.Linear(H, vocab_size)
+
+    def init_state(self, grid):
+        return torch.tanh(self.W_init(grid.mean(dim=1)))
+
+    def step_with_attention(self, words, h, grid):
+        alpha = torch.softmax(self.w(torch.tanh(self.W_a(grid) + self.W_h(h)[:, None])).squeeze(2),
+                              dim=1)                              # (N, 16)
+        z = (alpha[:, :, None] * grid).sum(dim=1)                 # (N, D)
+        h = torch.tanh(self.W_xh(self.embed(words)) + self.W_hh(h) + self.W_ih(z))
+        return self.W_hy(h), h, alpha
+
+    def step(self, words, h, grid):
+        scores, h, _ = self.step_with_attention(words, h, grid)
+        return scores, h
+
+
+DECODERS = {"rnn": ConditionalRNNDecoder, "lstm": LSTMDecoder, "attention": AttentionDecoder}
 
 
 class Captioner(nn.Module):
     """ImageEncoder + a decoder ("rnn": the lecture's W_ih v in every step; "lstm": image as
-    the initial state). forward(images: (N, 3, 64, 64), words: (N, L)) -> scores (N, L, V):
+    the initial state; "attention": W_ih z_t, z_t an attended mix of the image's 4x4 grid).
+    forward(images: (N, 3, 64, 64), words: (N, L)) -> scores (N, L, V):
     teacher forcing, step t reads the true word t and scores word t + 1."""
 
     def __init__(self, vocab_size, decoder="rnn", D=128, E=32, H=128):
@@ -281,7 +324,7 @@ class Captioner(nn.Module):
         if decoder not in DECODERS:
             raise ValueError(f"Captioner: decoder must be one of {list(DECODERS)}, got {decoder!r}")
         self.config = dict(vocab_size=vocab_size, decoder=decoder, D=D, E=E, H=H)
-        self.encoder = ImageEncoder(D)
+        self.encoder = ImageEncoder(D, grid=decoder == "attention")
         self.decoder = DECODERS[decoder](vocab_size, D, E, H)
 
     def forward(self, images, words):

@@ -138,7 +138,18 @@ def test_bleu_and_exact_match():
 
 @pytest.fixture(scope="module")
 def shipped():
-    return {d: load_captioner(f"captioner_{d}.pt") for d in ("rnn", "lstm")}
+    return {d: load_captioner(f"captioner_{d}.pt") for d in ("rnn", "lstm", "attention")}
+
+
+def test_attention_weights_are_a_distribution_over_the_grid(shipped):
+    model, _ = shipped["attention"]
+    image = torch.from_numpy(make_scenes(1, seed=97)[0])[0]
+    words, alphas = decoding.attention_maps(model, image, VOCAB)
+    assert alphas.shape == (len(words) + 1, 4, 4)
+    assert np.allclose(alphas.sum(axis=(1, 2)), 1, atol=1e-5) and (alphas >= 0).all()
+    assert words == decoding.greedy(model, image[None], VOCAB)[0]
+    with pytest.raises(ValueError, match="must have an attention decoder"):
+        decoding.attention_maps(shipped["rnn"][0], image, VOCAB)
 
 
 def test_shipped_checkpoints_match_their_manifest():

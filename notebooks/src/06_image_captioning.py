@@ -14,6 +14,7 @@
 #   sees the image only once);
 # - train it with teacher forcing, and decode greedily, by sampling, and with beam search;
 # - score captions with BLEU-1..4 and exact match;
+# - let the decoder *attend* to parts of the image, and see where it looks for each word;
 # - find where it fails: a combination it never saw, and scenes busier than its training data,
 #   in the spirit of the lecture's "a woman is holding a cat in her hand".
 #
@@ -165,11 +166,11 @@ assert np.mean(live["losses"][-10:]) < 0.6 * untrained, "20 s of training should
 # went with which image: its training loss fell below what paraphrases allow while validation
 # stalled), scoring 500 validation scenes after each half minute and keeping the best.
 # `data/captioning/manifest.json` records how; the files are sha256-checked and loaded
-# weights-only.
+# weights-only. (The third model, with attention, is section 7's.)
 
 # %%
 captioners, entries = {}, {}
-for decoder in ("rnn", "lstm"):
+for decoder in ("rnn", "lstm", "attention"):
     captioners[decoder], entries[decoder] = load_captioner(f"captioner_{decoder}.pt")
     e = entries[decoder]
     print(f"{decoder}: {e['seconds'] / 60:.0f} min, {e['steps']:,} steps; validation BLEU-4 "
@@ -284,8 +285,8 @@ def evaluate(model, images, references, decode="greedy"):
 
 
 scores = {}
-for decoder in ("rnn", "lstm"):
-    for decode in ("greedy", "beam 3"):
+for decoder in ("rnn", "lstm", "attention"):
+    for decode in ("greedy", "beam 3") if decoder != "attention" else ("greedy",):
         images_used = test_x if decode == "greedy" else test_x[:200]
         refs_used = test_refs if decode == "greedy" else test_refs[:200]
         generated, bleu, exact = evaluate(captioners[decoder], images_used, refs_used, decode)
@@ -317,7 +318,68 @@ for g, refs, ok in zip(generated, test_refs, right):
         print(f"  said: {' '.join(g)!r:60}  a reference: {' '.join(refs[0])!r}")
 
 # %% [markdown]
-# ## 7. Failure cases
+# ## 7. Attention: where does it look?
+#
+# The conditional RNN squeezes the whole image into one vector $v$ and adds the same $W_{ih} v$
+# at every step. **Soft attention** (Show, Attend and Tell; Xu et al. 2015) keeps the CNN's
+# 4×4 grid, 16 vectors $a_i$, one per 16×16-pixel cell, and lets each step choose what to look
+# at:
+#
+# $$e_{t,i} = w^\top \tanh(W_a a_i + W_h h_{t-1}), \qquad
+#   \alpha_t = \text{softmax}(e_t), \qquad z_t = \sum_i \alpha_{t,i}\, a_i,$$
+# $$h_t = \tanh(W_{xh} x_t + W_{hh} h_{t-1} + W_{ih} z_t).$$
+#
+# The lecture's equation, with $v$ replaced by $z_t$: an image summary that changes with every
+# word. The same idea, with the decoder's own past words as the things attended to, is the
+# heart of the transformer (notebook 07).
+
+# %%
+print(inspect.getsource(captioners["attention"].decoder.step_with_attention))
+
+# %%
+def show_attention(index):
+    """The attention model's caption of test scene `index`, one attention map per word."""
+    words, alphas = decoding.attention_maps(captioners["attention"], test_x[index], vocab)
+    fig, axes = plt.subplots(1, len(alphas), figsize=(1.45 * len(alphas), 1.9))
+    for ax, word, alpha in zip(axes, words + ["<end>"], alphas):
+        ax.imshow(test_images[index].transpose(1, 2, 0))
+        ax.imshow(np.kron(alpha, np.ones((16, 16))), cmap="gray", alpha=0.6, vmin=0, vmax=alpha.max())
+        ax.set_title(word, fontsize=9)
+        ax.axis("off")
+    plt.show()
+
+
+for index in [i for i, refs in enumerate(test_refs) if len(refs) == 4][:2]:
+    show_attention(index)
+
+# %% [markdown]
+# Bright cells got the most weight when the word above was written. The grid is coarse (one
+# cell is 16×16 pixels) and each cell's features come from a neighbourhood of the image, so the
+# brightest cell often sits beside an object rather than on it. Is it looking at the object it
+# names? For every test scene with a single object, take the step that writes the
+# *shape* word and measure how much of $\alpha$ falls on the cells the object covers, against
+# what a uniform glance would give:
+
+# %%
+def object_cells(image):
+    """(16,) booleans: cells where over a fifth of the pixels belong to a shape (not background)."""
+    saturated = image.max(axis=0) - image.min(axis=0) > 0.3                  # (64, 64)
+    return saturated.reshape(4, 16, 4, 16).mean(axis=(1, 3)).ravel() > 0.2
+
+
+on_object, uniform = [], []
+for index in [i for i, scene in enumerate(test_scenes) if len(scene) == 1][:100]:
+    words, alphas = decoding.attention_maps(captioners["attention"], test_x[index], vocab)
+    step = words.index(test_scenes[index][0]["shape"]) if test_scenes[index][0]["shape"] in words else -1
+    cells = object_cells(test_images[index])
+    on_object.append(alphas[step].ravel()[cells].sum())
+    uniform.append(cells.mean())
+print(f"attention on the object's cells: {np.mean(on_object):.2f} "
+      f"(a uniform glance would put {np.mean(uniform):.2f} there)")
+assert np.mean(on_object) > 2 * np.mean(uniform), "the attention should find the object"
+
+# %% [markdown]
+# ## 8. Failure cases
 #
 # The lecture shows neuraltalk2 captioning a woman in a fur coat as *"a woman is holding a cat
 # in her hand"*, and a spider web as *"a bird is perched on a tree branch"*. The model says what
@@ -328,7 +390,7 @@ for g, refs, ok in zip(generated, test_refs, right):
 # %%
 holdout_images, _, holdout_refs, holdout_scenes = make_scenes(300, seed=11, only_holdout=True)
 holdout_x = torch.from_numpy(holdout_images)
-for decoder in ("rnn", "lstm"):
+for decoder in ("rnn", "lstm", "attention"):
     generated, bleu, exact = evaluate(captioners[decoder], holdout_x, holdout_refs)
     scores[(decoder, "holdout")] = dict(bleu, exact=exact)
     said_red_triangle = np.mean([("red", "triangle") in set(zip(g, [w.rstrip("s") for w in g[1:]]))
@@ -367,7 +429,7 @@ gallery(clutter_images[:6], [" ".join(g) for g in generated[:6]])
 assert clutter_recall < 0.5
 
 # %% [markdown]
-# ## 8. Summary
+# ## 9. Summary
 
 # %%
 print(f"{'':>22} {'BLEU-1':>7} {'BLEU-4':>7} {'exact':>7}")
@@ -384,5 +446,7 @@ assert scores[("rnn", "holdout")]["exact"] < scores[("rnn", "greedy")]["exact"] 
 # - Greedy, sampling and beam search trade speed, variety and likelihood.
 # - BLEU rewards overlap with references; exact match is stricter. Neither says the caption is
 #   *true*: a fluent caption of a red circle scores well on a scene that holds a red triangle.
+# - Attention replaces the one summary $v$ with a summary $z_t$ chosen at every step, and shows
+#   where the model looked.
 # - A model trained on a distribution describes that distribution. An unseen combination and a
 #   busier scene are our version of the lecture's cat in a fur coat.
