@@ -79,7 +79,8 @@ def beam_search(model, image, vocab, beam=3, max_length=16):
             break
         alive = [candidates[i] for i in keep]
         state = _select(state, [rows[i] for i in keep])
-    finished += [(vocab.decode(ids[1:]), lp) for ids, lp in alive] if not finished else []
+    if not finished:  # nothing said <end> within max_length: return what is left
+        finished = [(vocab.decode(ids[1:]), lp) for ids, lp in alive]
     return sorted(finished, key=lambda item: -item[1]), history
 
 

@@ -126,10 +126,9 @@ class DenseClassifier(nn.Module):
                                  nn.Linear(hidden, 1))
 
     def forward(self, x):
-        _expect_frames("DenseClassifier", x, self.features, self.frames)
-        if x.shape[1] != self.frames:
-            raise ValueError(f"DenseClassifier: x must have exactly T = {self.frames} frames, "
-                             f"got {x.shape[1]}")
+        if x.ndim != 3 or tuple(x.shape[1:]) != (self.frames, self.features):
+            raise ValueError(f"DenseClassifier: x must have shape (N, T, F) = "
+                             f"(N, {self.frames}, {self.features}), got {tuple(x.shape)}")
         return self.net(x).squeeze(1)
 
 

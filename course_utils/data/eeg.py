@@ -82,6 +82,9 @@ def make_eeg(n, kind="burst", where=(0.0, 1.0), amplitude=2.0, gap=(2.0, 3.5),
     T = int(round(seconds * fs))
     burst, startle = amplitude * theta_burst(fs), amplitude * startle_burst(fs)
     lo, hi = int(where[0] * T), int(where[1] * T)
+    longest = burst.size if kind == "burst" else int(gap[1] * fs) + burst.size
+    _check("where", where, hi - lo >= longest,
+           f"at least {longest / fs:.1f} s wide, to hold the event pattern")
     x = background(rng, n, T, fs)
     y = rng.permutation(np.arange(n) % 2).astype(np.int64)
     onsets = np.full((n, 2), -1, dtype=np.int64)
@@ -89,7 +92,6 @@ def make_eeg(n, kind="burst", where=(0.0, 1.0), amplitude=2.0, gap=(2.0, 3.5),
         if kind == "burst":
             if not y[row]:
                 continue
-            _check("where", where, hi - lo >= burst.size, f"wider than the burst ({BURST_SECONDS} s)")
             start = rng.integers(lo, hi - burst.size + 1)
             x[row, start:start + burst.size] += burst
             onsets[row, 1] = start
@@ -97,7 +99,6 @@ def make_eeg(n, kind="burst", where=(0.0, 1.0), amplitude=2.0, gap=(2.0, 3.5),
             delay = int(rng.uniform(*gap) * fs)
             first, second = (startle, burst) if y[row] else (burst, startle)
             span = delay + second.size
-            _check("where", where, hi - lo >= span, f"wide enough for both parts ({span / fs:.1f} s)")
             start = rng.integers(lo, hi - span + 1)
             x[row, start:start + first.size] += first
             x[row, start + delay:start + delay + second.size] += second

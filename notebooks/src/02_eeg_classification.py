@@ -111,9 +111,9 @@ print(settings)
 
 
 def features(kind, n, where, seed):
-    """n recordings -> (spectrogram frames (n, 48, 16), labels (n,))."""
-    x, y, _ = eeg.make_eeg(n, kind, where=where, amplitude=settings["amplitude"], seed=seed)
-    return eeg.spectrogram(x)[0], y
+    """n recordings -> (spectrogram frames (n, 48, 16), labels (n,), event onsets (n, 2))."""
+    x, y, onsets = eeg.make_eeg(n, kind, where=where, amplitude=settings["amplitude"], seed=seed)
+    return eeg.spectrogram(x)[0], y, onsets
 
 
 burst_train = features("burst", settings["train"], (0.0, 0.5), seed=1)
@@ -121,13 +121,14 @@ mean, std = burst_train[0].mean(axis=(0, 1)), burst_train[0].std(axis=(0, 1))
 
 
 def as_tensors(data):
-    frames, labels = data
+    frames, labels, _ = data
     return torch.from_numpy((frames - mean) / std).to(dev), torch.from_numpy(labels).to(dev)
 
 
 burst_train = as_tensors(burst_train)
 burst_test = as_tensors(features("burst", settings["test"], (0.0, 0.5), seed=2))
-burst_shifted = as_tensors(features("burst", settings["test"], (0.5, 1.0), seed=3))
+shifted_data = features("burst", settings["test"], (0.5, 1.0), seed=3)
+burst_shifted = as_tensors(shifted_data)
 print("training frames:", tuple(burst_train[0].shape))
 
 # %% [markdown]
@@ -256,7 +257,8 @@ plt.show()
 
 # %%
 two_part_train = as_tensors(features("two_part", settings["train"], (0.0, 1.0), seed=4))
-two_part_test = as_tensors(features("two_part", settings["test"], (0.0, 1.0), seed=5))
+two_part_test_data = features("two_part", settings["test"], (0.0, 1.0), seed=5)
+two_part_test = as_tensors(two_part_test_data)
 _ = fit_and_score("window CNN", lambda: WindowCNN(16, window=5, stride=2), two_part_train,
                   {"two-part": two_part_test})
 _ = fit_and_score("dense", lambda: DenseClassifier(48, 16, hidden=H), two_part_train,
@@ -367,12 +369,10 @@ def step_probabilities(model, frames):
         return torch.sigmoid(model.step_logits(frames)).cpu().numpy()
 
 
-shown = [("burst at a new time", rnn, burst_shifted, eeg.make_eeg(
-             settings["test"], "burst", where=(0.5, 1.0), amplitude=settings["amplitude"], seed=3)),
-         ("two-part event", rnn_two_part, two_part_test, eeg.make_eeg(
-             settings["test"], "two_part", amplitude=settings["amplitude"], seed=5))]
+shown = [("burst at a new time", rnn, burst_shifted, shifted_data[2]),
+         ("two-part event", rnn_two_part, two_part_test, two_part_test_data[2])]
 fig, axes = plt.subplots(2, 2, figsize=(11, 4.4), sharex=True, sharey=True)
-for (title, model, (frames, labels), (_, _, onsets)), row_axes in zip(shown, axes):
+for (title, model, (frames, labels), onsets), row_axes in zip(shown, axes):
     probabilities, labels = step_probabilities(model, frames), labels.cpu().numpy()
     for ax, i in zip(row_axes, [np.flatnonzero(labels == 1)[0], np.flatnonzero(labels == 0)[0]]):
         shade_events(ax, onsets[i])
@@ -396,8 +396,7 @@ plt.show()
 
 # %%
 frames, labels = two_part_test
-labels = labels.cpu().numpy()
-_, _, onsets = shown[1][3]
+labels, onsets = labels.cpu().numpy(), two_part_test_data[2]
 probabilities = step_probabilities(rnn_two_part, frames)
 peak_time = probabilities.argmax(axis=1) * 0.2 + 0.25                      # seconds
 after_startle = (peak_time - onsets[:, 0] / eeg.FS)[labels == 1]
