@@ -318,3 +318,49 @@ def check_greedy_ids(greedy_ids, model, vocab, max_length=16):
                                 f"{' '.join(vocab.decode(ids))!r}, greedy decoding gives a different "
                                 "caption; feed back the likeliest word (argmax) at every step")
     print(f"✓ {name}: the same captions as greedy decoding on 12 scenes")
+
+
+def check_evaluate_tree(evaluate_tree, seed=0):
+    """Check evaluate_tree(leaves, operators) -> values (N,) on random expressions of depth 1-5."""
+    from .data.expressions import as_text, make_expressions
+
+    name = "evaluate_tree"
+    for depth in range(1, 6):
+        leaves, operators, values = make_expressions(20, depth, seed=seed + depth)
+        got = _call(evaluate_tree, name, "return the (N,) values of the expressions, mod 10",
+                    leaves.copy(), [level.copy() for level in operators])
+        if got is None:
+            raise ExerciseError(f"{name}: it returned None; did you forget a `return`?")
+        got = np.asarray(got)
+        if got.shape != values.shape:
+            raise ExerciseError(f"{name}: for N = 20 expressions of depth {depth} it should return "
+                                f"shape {values.shape}, got {got.shape}")
+        wrong = np.flatnonzero(got != values)
+        if wrong.size:
+            row = int(wrong[0])
+            raise ExerciseError(f"{name}: {as_text(leaves, operators, row)} (mod 10) should be "
+                                f"{values[row]}, got {got[row]} ({wrong.size} of 20 wrong at "
+                                f"depth {depth})")
+    print(f"✓ {name}: 100 expressions of depths 1 to 5 evaluated correctly")
+
+
+def check_causal_self_attention(causal_self_attention, seed=0):
+    """Check causal_self_attention(X, W_q, W_k, W_v) against torch's scaled_dot_product_attention
+    with is_causal=True, and that changing a later position leaves earlier outputs unchanged."""
+    import torch
+
+    name = "causal_self_attention"
+    generator = torch.Generator().manual_seed(seed)
+    X = torch.randn(7, 5, generator=generator, dtype=torch.float64)
+    W_q, W_k, W_v = (torch.randn(5, 3, generator=generator, dtype=torch.float64) for _ in range(3))
+    got = _call(causal_self_attention, name, "return a (T, d) tensor", X, W_q, W_k, W_v)
+    expected = torch.nn.functional.scaled_dot_product_attention(X @ W_q, X @ W_k, X @ W_v,
+                                                                is_causal=True)
+    _compare(name, "the output for X (7, 5) and W (5, 3)", got, expected.numpy(), 1e-6)
+    changed = X.clone()
+    changed[-1] += 10.0
+    later = np.asarray(causal_self_attention(changed, W_q, W_k, W_v))
+    if not np.allclose(later[:-1], np.asarray(got)[:-1]):
+        raise ExerciseError(f"{name}: changing the last position changed earlier outputs; "
+                            "position t must only see positions 0..t")
+    print(f"✓ {name}: matches torch's causal attention, and the past ignores the future")

@@ -344,3 +344,187 @@ def load_captioner(name):
     model = Captioner(**entry["model"])
     model.load_state_dict(state)
     return model.eval(), entry
+
+
+class Seq2Seq(nn.Module):
+    """An encoder-decoder for notebook 07's dates, "22 November 2026" -> "2026-11-22".
+
+    Encoder: a bidirectional GRU over the source characters, outputs e_s: (N, S, 2H).
+    Decoder: a GRU cell; at step t it reads the previous output character and a context c_t,
+    h_t = GRU([embed(y_{t-1}); c_t], h_{t-1}), and scores the next one from [h_t; c_t].
+    attention=False: c_t = c, one summary of the source (the last states of both directions)
+    for every step (Cho et al. 2014). attention=True: c_t = sum_s alpha_ts e_s with
+    alpha_t = softmax_s(w . tanh(W_e e_s + W_h h_{t-1})) over the real characters (Bahdanau
+    et al. 2015).
+    forward(source: (N, S), target_in: (N, T)) -> scores (N, T, V) and alpha (N, T, S)
+    (alpha is all zeros without attention).
+    """
+
+    def __init__(self, vocab_size, E=32, H=64, attention=True, A=64):
+        super().__init__()
+        self.config = dict(vocab_size=vocab_size, E=E, H=H, attention=attention, A=A)
+        self.attention = attention
+        self.embed = nn.Embedding(vocab_size, E, padding_idx=0)
+        self.encoder = nn.GRU(E, H, batch_first=True, bidirectional=True)
+        self.W_init = nn.Linear(2 * H, H)
+        self.W_e = nn.Linear(2 * H, A)
+        self.W_h = nn.Linear(H, A, bias=False)
+        self.w = nn.Linear(A, 1, bias=False)
+        self.cell = nn.GRUCell(E + 2 * H, H)
+        self.W_hy = nn.Linear(3 * H, vocab_size)
+
+    def encode(self, source):
+        """source: (N, S) ids, 0 = padding. Returns memory = (e: (N, S, 2H), W_e e: (N, S, A),
+        summary: (N, 2H), mask: (N, S)): what every decoder step reads."""
+        if source.ndim != 2:
+            raise ValueError(f"Seq2Seq: source must have shape (N, S), got {tuple(source.shape)}")
+        mask = source != 0
+        lengths = mask.sum(1).clamp(min=1).cpu()
+        packed = nn.utils.rnn.pack_padded_sequence(self.embed(source), lengths, batch_first=True,
+                                                   enforce_sorted=False)
+        out, last = self.encoder(packed)
+        e, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=source.shape[1])
+        return e, self.W_e(e), torch.cat([last[0], last[1]], dim=1), mask
+
+    def attend(self, h, memory):
+        """h: (N, H) -> context (N, 2H), alpha (N, S)."""
+        e, keys, _, mask = memory
+        energy = self.w(torch.tanh(keys + self.W_h(h)[:, None])).squeeze(2)
+        alpha = torch.softmax(energy.masked_fill(~mask, float("-inf")), dim=1)
+        return (alpha[:, :, None] * e).sum(dim=1), alpha
+
+    def step(self, previous, h, memory):
+        """One decoder step. previous: (N,) ids -> scores (N, V), h (N, H), alpha (N, S)."""
+        _, _, summary, mask = memory
+        if self.attention:
+            context, alpha = self.attend(h, memory)
+        else:
+            context, alpha = summary, torch.zeros(mask.shape, device=h.device)
+        h = self.cell(torch.cat([self.embed(previous), context], dim=1), h)
+        return self.W_hy(torch.cat([h, context], dim=1)), h, alpha
+
+    def forward(self, source, target_in):
+        memory = self.encode(source)
+        h = torch.tanh(self.W_init(memory[2]))
+        scores, alphas = [], []
+        for t in range(target_in.shape[1]):
+            step_scores, h, alpha = self.step(target_in[:, t], h, memory)
+            scores.append(step_scores)
+            alphas.append(alpha)
+        return torch.stack(scores, dim=1), torch.stack(alphas, dim=1)
+
+    @torch.no_grad()
+    def translate(self, source, start, steps):
+        """Greedy decoding: source (N, S) -> ids (N, steps), alpha (N, steps, S)."""
+        memory = self.encode(source)
+        h = torch.tanh(self.W_init(memory[2]))
+        previous = torch.full((source.shape[0],), start, dtype=torch.long, device=source.device)
+        ids, alphas = [], []
+        for _ in range(steps):
+            scores, h, alpha = self.step(previous, h, memory)
+            previous = scores.argmax(dim=1)
+            ids.append(previous)
+            alphas.append(alpha)
+        return torch.stack(ids, dim=1), torch.stack(alphas, dim=1)
+
+
+class Tagger(nn.Module):
+    """Many-to-many tagging: embedding -> GRU (one direction or both) -> a score per tag per word.
+
+    forward(words: (N, T) ids) -> scores (N, T, tags). bidirectional=True runs a second GRU
+    from the end and reads out [h_t(forward); h_t(backward)]: the lecture's "third matrix that
+    takes future hidden states in as well".
+    """
+
+    def __init__(self, vocab_size, tags, E=32, H=32, bidirectional=False):
+        super().__init__()
+        self.embed = nn.Embedding(vocab_size, E, padding_idx=0)
+        self.rnn = nn.GRU(E, H, batch_first=True, bidirectional=bidirectional)
+        self.readout = nn.Linear(2 * H if bidirectional else H, tags)
+
+    def forward(self, words):
+        if words.ndim != 2:
+            raise ValueError(f"Tagger: words must have shape (N, T), got {tuple(words.shape)}")
+        return self.readout(self.rnn(self.embed(words))[0])
+
+
+def previous_labels(labels, start):
+    """labels: (N, T) ids -> (N, T): at step t the label of step t - 1 (`start` at t = 0)."""
+    return torch.cat([torch.full_like(labels[:, :1], start), labels[:, :-1]], dim=1)
+
+
+class ConditionalTagger(nn.Module):
+    """The lecture's conditional RNN, log p(y_t | x_1..t, y_1..t-1): a GRU reads the inputs and
+    the previous label, h_t = GRU([x_t; onehot(y_{t-1})], h_{t-1}), and scores y_t.
+
+    forward(x: (N, T, D), previous: (N, T) ids of y_{t-1}, `labels` for the start) ->
+    scores (N, T, labels); free_running(x) feeds back its own greedy choices -> ids (N, T).
+    """
+
+    def __init__(self, features, labels, H=32):
+        super().__init__()
+        self.labels = labels
+        self.rnn = nn.GRU(features + labels + 1, H, batch_first=True)
+        self.readout = nn.Linear(H, labels)
+
+    def inputs(self, x, previous):
+        return torch.cat([x, nn.functional.one_hot(previous, self.labels + 1).float()], dim=2)
+
+    def forward(self, x, previous):
+        return self.readout(self.rnn(self.inputs(x, previous))[0])
+
+    @torch.no_grad()
+    def free_running(self, x):
+        previous = torch.full((x.shape[0], 1), self.labels, dtype=torch.long, device=x.device)
+        state, chosen = None, []
+        for t in range(x.shape[1]):
+            out, state = self.rnn(self.inputs(x[:, t:t + 1], previous), state)
+            previous = self.readout(out).argmax(dim=2)
+            chosen.append(previous[:, 0])
+        return torch.stack(chosen, dim=1)
+
+
+class StackedRNN(nn.Module):
+    """A deep RNN language model: embedding -> `depth` tanh RNN layers -> next-token scores.
+
+    skip=True adds each layer's input to its output, h^l_t = h^{l-1}_t + RNN_l(h^{l-1})_t, so
+    every layer has a short path to the loss. forward(tokens: (N, T)) -> scores (N, T, V).
+    """
+
+    def __init__(self, vocab_size, depth, skip=False, H=64):
+        super().__init__()
+        self.skip = skip
+        self.embed = nn.Embedding(vocab_size, H)
+        self.layers = nn.ModuleList(nn.RNN(H, H, batch_first=True) for _ in range(depth))
+        self.readout = nn.Linear(H, vocab_size)
+
+    def forward(self, tokens):
+        h = self.embed(tokens)
+        for layer in self.layers:
+            out = layer(h)[0]
+            h = h + out if self.skip else out
+        return self.readout(h)
+
+
+class TreeRNN(nn.Module):
+    """A recursive network over a full binary tree, level by level: leaves are embedded digits;
+    a node joins its children, h = tanh(U relu(W [h_left; h_right] + b_op)); the root is read out.
+
+    forward(leaves: (N, 2**d) ids, operators: d tensors, bottom level first, of shapes
+    (N, 2**(d-1)), ..., (N, 1)) -> scores (N, outputs).
+    """
+
+    def __init__(self, digits=10, operators=2, H=64, outputs=10):
+        super().__init__()
+        self.leaf = nn.Embedding(digits, H)
+        self.b_op = nn.Embedding(operators, H)
+        self.W = nn.Linear(2 * H, H)
+        self.U = nn.Linear(H, H)
+        self.readout = nn.Linear(H, outputs)
+
+    def forward(self, leaves, operators):
+        h = self.leaf(leaves)                                    # (N, 2**d, H)
+        for level in operators:                                  # (N, nodes at this level)
+            children = torch.cat([h[:, 0::2], h[:, 1::2]], dim=2)
+            h = torch.tanh(self.U(torch.relu(self.W(children) + self.b_op(level))))
+        return self.readout(h[:, 0])

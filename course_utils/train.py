@@ -146,3 +146,27 @@ def fit_captioner(model, images, ids, epochs=10, batch=64, lr=2e-3, clip=1.0, se
     model.eval()
     return dict(losses=losses, seconds=time.perf_counter() - start,
                 epochs=len(losses) / steps_per_epoch)
+
+
+def train_steps(model, batch_loss, steps, lr=3e-3, clip=1.0, desc="training", on_step=None):
+    """Notebook 07's loop: `steps` Adam steps on loss = batch_loss(step), a scalar tensor
+    computed on a fresh mini-batch, gradients clipped to norm `clip`.
+
+    on_step(step, loss) is called after each step. Returns the list of losses (floats).
+    """
+    if steps < 1:
+        raise ValueError(f"train_steps: steps must be >= 1, got {steps}")
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    losses = []
+    model.train()
+    for step in tqdm(range(steps), desc=desc, mininterval=1.0, leave=False):
+        loss = batch_loss(step)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+        optimizer.step()
+        losses.append(loss.item())
+        if on_step is not None:
+            on_step(step, losses[-1])
+    model.eval()
+    return losses
