@@ -320,6 +320,62 @@ def check_greedy_ids(greedy_ids, model, vocab, max_length=16):
     print(f"✓ {name}: the same captions as greedy decoding on 12 scenes")
 
 
+def check_expected_calibration_error(expected_calibration_error, seed=0):
+    """Check expected_calibration_error(probs: (N, C), labels: (N,), n_bins) -> one float
+    against course_utils.calibration on fresh random inputs (binary and multi-class, several
+    bin counts) and on four hand-made predictions."""
+    from .calibration import expected_calibration_error as reference
+
+    name = "expected_calibration_error"
+    rng = np.random.default_rng(seed)
+    promise = "return one number: the expected calibration error"
+    cases = []
+    for N, C, n_bins in [(200, 2, 10), (300, 5, 15), (50, 3, 4)]:
+        probs = rng.dirichlet(np.full(C, 0.4), size=N)
+        cases.append((probs, rng.integers(0, C, N), n_bins))
+    small = np.array([[0.72, 0.28], [0.76, 0.24], [0.38, 0.62], [0.93, 0.07]])
+    cases.append((small, np.array([0, 1, 1, 1]), 10))
+    for probs, labels, n_bins in cases:
+        got = _call(expected_calibration_error, name, promise, probs.copy(), labels.copy(), n_bins)
+        if got is None:
+            raise ExerciseError(f"{name} returned None; did you forget a `return`?")
+        if np.size(got) != 1:
+            raise ExerciseError(f"{name} should {promise}, got an array of shape {np.shape(got)}")
+        _compare(f"{name}(probs of shape {probs.shape}, n_bins={n_bins})", "the ECE",
+                 np.float64(np.asarray(got).item()), reference(probs, labels, n_bins), tol=1e-8)
+    print(f"✓ {name} matches the reference on {len(cases)} sets of predictions")
+
+
+def check_sensor_filter(sensor_filter, tolerance=0.9, resolution=401):
+    """Check a colour filter (w_R, w_G, w_B), non-negative, summing to 1, whose smallest gap
+    between the grey levels of notebook 06's four colours and the background (0.9) is at least
+    `tolerance` times the best gap (found by a grid search over the filters)."""
+    from .data.shapes import COLOURS
+
+    name = "sensor_filter"
+    if sensor_filter is None:
+        raise ExerciseError(f"{name} is not answered yet: set it to three fractions "
+                            "(w_R, w_G, w_B), each >= 0, summing to 1")
+    w = np.asarray(sensor_filter, dtype=np.float64).ravel()
+    if w.shape != (3,) or not np.all(np.isfinite(w)):
+        raise ExerciseError(f"{name} must be three numbers (w_R, w_G, w_B), got {sensor_filter!r}")
+    if w.min() < -1e-9 or abs(w.sum() - 1) > 1e-6:
+        raise ExerciseError(f"{name}: a filter passes a fraction >= 0 of each colour, and the "
+                            f"fractions sum to 1; got {w.round(4).tolist()} (sum {w.sum():.4f})")
+    rgb = np.array(list(COLOURS.values()) + [(0.9, 0.9, 0.9)])
+    smallest_gap = lambda filters: np.diff(np.sort(filters @ rgb.T, axis=-1), axis=-1).min(axis=-1)
+    r, g = np.meshgrid(np.linspace(0, 1, resolution), np.linspace(0, 1, resolution))
+    keep = r + g <= 1
+    best = smallest_gap(np.stack([r[keep], g[keep], 1 - r[keep] - g[keep]], axis=1)).max()
+    got = float(smallest_gap(w[None])[0])
+    if got < tolerance * best:
+        raise ExerciseError(f"{name}: the smallest gap between two grey levels is {got:.3f}; a "
+                            f"better filter reaches {best:.3f}. Spread the five levels more evenly")
+    luminance = float(smallest_gap(np.array([[0.299, 0.587, 0.114]]))[0])
+    print(f"✓ {name}: the smallest gap between grey levels is {got:.3f} (the best possible is "
+          f"{best:.3f}; luminance gives {luminance:.3f})")
+
+
 def check_evaluate_tree(evaluate_tree, seed=0):
     """Check evaluate_tree(leaves, operators) -> values (N,) on random expressions of depth 1-5."""
     from .data.expressions import as_text, make_expressions

@@ -15,7 +15,7 @@
 # - say when a bidirectional RNN is needed (and what it costs), and measure its gain;
 # - feed a model its past labels, train it with teacher forcing, and measure *exposure bias*;
 # - stack RNN layers, and see why deep stacks need skip connections;
-# - build a recursive (tree) network and explain the lecture's "$n$ steps versus $\log n$";
+# - build a recursive (tree) network and measure why a tree keeps long connections short;
 # - build an encoder-decoder with attention, read its attention maps, and write self-attention,
 #   the step from RNNs to transformers.
 #
@@ -199,7 +199,7 @@ def state_loss(model, rows, corrupt=0.0):
     fed[flip] = torch.randint(0, K, (int(flip.sum()),), generator=noise)
     return F.cross_entropy(model(x, previous_labels(fed, K)).reshape(-1, K), y.reshape(-1))
 
-
+# %%
 state_models = {}
 for name, corrupt in [("plain", None), ("conditional", 0.0), ("conditional, noisy past", 0.3)]:
     torch.manual_seed(0)
@@ -382,7 +382,10 @@ for depth in range(1, 7):
     print(f"{depth:5d} {2 ** depth:9d} {chain_steps:12d} {depth:11d}")
 
 # %% [markdown]
-# The chain's path grows like $n$, the tree's like $\log_2 n$ (the lecture's point). Both models
+# The chain's path grows like $n$, the tree's like $\log_2 n$: that is the lecture's point (after
+# Goodfellow et al., section 10.6) about the number of nonlinear steps linking two distant
+# inputs. The tree still makes $n - 1$ joins in all, but each level's joins run together, so they
+# cost only $d$ sequential steps. Both models
 # train on depths 1 to 3 only, 2,000 steps (batches of one depth at a time); we then test them
 # on depths 1 to 6, up to eight times as many digits as they ever saw.
 
@@ -420,6 +423,8 @@ with torch.no_grad():
             torch.from_numpy(expressions.as_tokens(leaves, operators)))
         for name, scores in (("tree", tree_scores), ("chain", chain_scores)):
             depth_accuracy[name].append((scores.argmax(1).numpy() == values).mean())
+
+# %%
 fig, ax = plt.subplots(figsize=(6, 3.5))
 for name, colour in (("tree", "blue"), ("chain", "orange")):
     ax.plot(range(1, 7), depth_accuracy[name], "o-", color=plots.PALETTE[colour], label=name)
@@ -485,10 +490,11 @@ print(inspect.getsource(Seq2Seq.step))
 
 # %%
 def exact_match(model):
+    """Fraction of the 1,000 test dates the model rewrites exactly, decoding greedily."""
     ids, _ = model.translate(test_source_ids, START, dates.TARGET_LENGTH)
     return np.mean([p == t for p, t in zip(dates.decode(ids.numpy()), test_targets)])
 
-
+# %%
 rows = torch.randint(0, len(sources), (300, 64), generator=torch.Generator().manual_seed(0))
 translators, curves = {}, {}
 for name, attention in (("no attention", False), ("attention", True)):
@@ -694,4 +700,5 @@ checks.check_causal_self_attention(causal_self_attention)
 # ## What's next
 #
 # Notebook 08 takes RNNs to work: against Markov models on Shakespeare, on patient records in
-# the clinic, and to the lecture's question of what "99 % confident" should mean.
+# the clinic, to the lecture's question of what "99 % confident" should mean, and to a camera
+# trained together with its network.
