@@ -43,6 +43,11 @@ from course_utils.train import train_steps
 seed_everything(0)
 dev = device()
 
+
+def tensor(array):
+    """A NumPy array as a torch tensor on the chosen device."""
+    return torch.from_numpy(np.asarray(array)).to(dev)
+
 # %% [markdown]
 # Every model below trains with the same short loop: a fresh mini-batch, Adam, gradients
 # clipped (notebook 04 showed why).
@@ -68,14 +73,14 @@ train_sentences, train_tags = tagging.make_name_sentences(3000, seed=0)
 test_sentences, test_tags = tagging.make_name_sentences(1000, seed=1)
 for words, tags in list(zip(train_sentences, train_tags))[:3]:
     print(" ".join(f"{w}/{t}" if t != "O" else w for w, t in zip(words, tags)))
-words, labels, ambiguous = map(torch.from_numpy, tagging.encode_tagged(train_sentences, train_tags))
-test_words, test_labels, test_ambiguous = map(
-    torch.from_numpy, tagging.encode_tagged(test_sentences, test_tags))
+words, labels, ambiguous = map(tensor, tagging.encode_tagged(train_sentences, train_tags))
+test_words, test_labels, test_ambiguous = map(tensor, tagging.encode_tagged(test_sentences,
+                                                                           test_tags))
 print(f"{len(tagging.WORDS)} words, {ambiguous.sum().item()} ambiguous names in "
       f"{len(train_sentences)} training sentences")
 
 # %% [markdown]
-# One model class, `Tagger`, with `bidirectional=False` or `True`; both get the same 400
+# One model class, `Tagger`, with `bidirectional=False` or `True`; both get the same 300
 # training steps. We score every word, and separately the ambiguous names, where the lesson is.
 
 # %%
@@ -88,9 +93,9 @@ def tagger_loss(model, rows):
 taggers, tag_accuracy = {}, {}
 for name, bidirectional in [("one direction", False), ("bidirectional", True)]:
     torch.manual_seed(0)
-    taggers[name] = Tagger(len(tagging.WORDS), len(tagging.TAGS), bidirectional=bidirectional)
-    batches = torch.randint(0, len(words), (400, 64), generator=torch.Generator().manual_seed(0))
-    train_steps(taggers[name], lambda step: tagger_loss(taggers[name], batches[step]), 400, desc=name)
+    taggers[name] = Tagger(len(tagging.WORDS), len(tagging.TAGS), bidirectional=bidirectional).to(dev)
+    batches = torch.randint(0, len(words), (300, 64), generator=torch.Generator().manual_seed(0))
+    train_steps(taggers[name], lambda step: tagger_loss(taggers[name], batches[step]), 300, desc=name)
     with torch.no_grad():
         correct = taggers[name](test_words).argmax(2) == test_labels
     tag_accuracy[name] = dict(words=correct[test_labels >= 0].float().mean().item(),
@@ -108,7 +113,7 @@ def tag_confidence(model, row):
     with torch.no_grad():
         probs = model(test_words[row:row + 1]).softmax(2)[0]
     length = len(test_sentences[row])
-    return probs[torch.arange(length), test_labels[row, :length]].numpy()
+    return probs[torch.arange(length), test_labels[row, :length]].cpu().numpy()
 
 
 row = next(i for i, s in enumerate(test_sentences) if sum(w in tagging.AMBIGUOUS for w in s) >= 2)
@@ -146,8 +151,8 @@ assert tag_accuracy["bidirectional"]["ambiguous"] > 0.95, "the next word settles
 # their own: a good labelling does not flicker.
 
 # %%
-x_train, y_train = map(torch.from_numpy, tagging.make_mouse_states(3000, seed=0))
-x_test, y_test = map(torch.from_numpy, tagging.make_mouse_states(1000, seed=1))
+x_train, y_train = map(tensor, tagging.make_mouse_states(3000, seed=0))
+x_test, y_test = map(tensor, tagging.make_mouse_states(1000, seed=1))
 print("x:", tuple(x_train.shape), " states:", tuple(y_train.shape), " states:", tagging.STATES)
 
 
@@ -180,13 +185,13 @@ class StateTagger(nn.Module):
         return self.readout(self.rnn(x)[0])
 
 # %% [markdown]
-# We train three models for 300 steps each: the plain one, the conditional one with teacher
+# We train three models for 250 steps each: the plain one, the conditional one with teacher
 # forcing, and the conditional one fed *corrupted* past labels (30 % replaced at random), a cheap
 # cousin of scheduled sampling (Bengio et al. 2015): it learns that its input label can be wrong.
 
 # %%
 K = len(tagging.STATES)
-batches = torch.randint(0, len(x_train), (300, 64), generator=torch.Generator().manual_seed(0))
+batches = torch.randint(0, len(x_train), (250, 64), generator=torch.Generator().manual_seed(0))
 noise = torch.Generator().manual_seed(1)
 
 
@@ -194,17 +199,16 @@ def state_loss(model, rows, corrupt=0.0):
     x, y = x_train[rows], y_train[rows]
     if isinstance(model, StateTagger):
         return F.cross_entropy(model(x).reshape(-1, K), y.reshape(-1))
-    fed = y.clone()
-    flip = torch.rand(y.shape, generator=noise) < corrupt
-    fed[flip] = torch.randint(0, K, (int(flip.sum()),), generator=noise)
+    flip = (torch.rand(y.shape, generator=noise) < corrupt).to(dev)
+    fed = torch.where(flip, torch.randint(0, K, y.shape, generator=noise).to(dev), y)
     return F.cross_entropy(model(x, previous_labels(fed, K)).reshape(-1, K), y.reshape(-1))
 
 # %%
 state_models = {}
 for name, corrupt in [("plain", None), ("conditional", 0.0), ("conditional, noisy past", 0.3)]:
     torch.manual_seed(0)
-    model = StateTagger() if corrupt is None else ConditionalTagger(3, K)
-    train_steps(model, lambda step: state_loss(model, batches[step], corrupt or 0.0), 300, desc=name)
+    model = (StateTagger() if corrupt is None else ConditionalTagger(3, K)).to(dev)
+    train_steps(model, lambda step: state_loss(model, batches[step], corrupt or 0.0), 250, desc=name)
     state_models[name] = model
 
 # %%
@@ -252,7 +256,7 @@ row = int(torch.argmax((predictions["conditional, free running"] != y_test).floa
 shown = {"truth": y_test[row], **{name: p[row] for name, p in predictions.items()}}
 state_colours = [plots.PALETTE[c] for c in ("sky", "green", "vermillion")]
 fig, ax = plt.subplots(figsize=(10, 2.6))
-ax.imshow(torch.stack(list(shown.values())).numpy(), vmin=0, vmax=K - 1, aspect="auto",
+ax.imshow(torch.stack(list(shown.values())).cpu().numpy(), vmin=0, vmax=K - 1, aspect="auto",
           cmap=plt.matplotlib.colors.ListedColormap(state_colours), interpolation="nearest")
 ax.set_yticks(range(len(shown)), list(shown))
 ax.set_xlabel("time (s)")
@@ -293,8 +297,8 @@ print("h_T (L, N, H):   ", tuple(last_states.shape), "  every layer's last state
 # %%
 text = load_shakespeare()[0][:300_000]
 shakespeare = Vocabulary(sorted(set(text)))
-ids = torch.tensor(shakespeare.encode(text))
-starts = torch.randint(0, len(ids) - 33, (250, 32), generator=torch.Generator().manual_seed(0))
+ids = tensor(shakespeare.encode(text))
+starts = torch.randint(0, len(ids) - 33, (200, 32), generator=torch.Generator().manual_seed(0))
 
 
 def lm_loss(model, step):
@@ -306,7 +310,7 @@ def lm_loss(model, step):
 layer_grads = {}
 for skip in (False, True):
     torch.manual_seed(0)
-    model = StackedRNN(len(shakespeare), depth=6, skip=skip)
+    model = StackedRNN(len(shakespeare), depth=6, skip=skip).to(dev)
     lm_loss(model, 0).backward()
     layer_grads[skip] = [layer.weight_hh_l0.grad.norm().item() for layer in model.layers]
 fig, ax = plt.subplots(figsize=(6, 3))
@@ -322,7 +326,7 @@ print(f"first layer / last layer gradient: plain {layer_grads[False][0] / layer_
       f" with skips {layer_grads[True][0] / layer_grads[True][-1]:.3f}")
 
 # %% [markdown]
-# Now train a one-layer model and the two six-layer stacks for 250 steps each, on the same
+# Now train a one-layer model and the two six-layer stacks for 200 steps each, on the same
 # batches, and compare their training loss (nats per character).
 
 # %%
@@ -330,8 +334,8 @@ depth_losses = {}
 for name, depth, skip in [("1 layer", 1, False), ("6 layers", 6, False),
                           ("6 layers + skips", 6, True)]:
     torch.manual_seed(0)
-    model = StackedRNN(len(shakespeare), depth=depth, skip=skip)
-    depth_losses[name] = train_steps(model, lambda step: lm_loss(model, step), 250, desc=name)
+    model = StackedRNN(len(shakespeare), depth=depth, skip=skip).to(dev)
+    depth_losses[name] = train_steps(model, lambda step: lm_loss(model, step), 200, desc=name)
 final = {name: np.mean(losses[-50:]) for name, losses in depth_losses.items()}
 for name, value in final.items():
     print(f"{name:>17}: {value:.3f} nats/char (mean of the last 50 steps)")
@@ -340,7 +344,7 @@ for name, value in final.items():
 fig, ax = plt.subplots(figsize=(7, 3.5))
 smooth = lambda v: np.convolve(v, np.ones(20) / 20, mode="valid")
 for (name, losses), colour in zip(depth_losses.items(), ("sky", "orange", "blue")):
-    ax.plot(smooth(losses), color=plots.PALETTE[colour], label=name)
+    ax.plot(np.arange(20, len(losses) + 1), smooth(losses), color=plots.PALETTE[colour], label=name)
 ax.set_xlabel("training step")
 ax.set_ylabel("training loss (nats/char, 20-step mean)")
 ax.set_title("a deep stack trains worse than one layer, unless it has skips")
@@ -398,17 +402,17 @@ def expression_batch(step, batch=64, depths=(1, 2, 3)):
 def expression_loss(model, step):
     leaves, operators, values = expression_batch(step)
     if isinstance(model, TreeRNN):
-        scores = model(torch.from_numpy(leaves), [torch.from_numpy(o) for o in operators])
+        scores = model(tensor(leaves), [tensor(o) for o in operators])
     else:
-        scores = model(torch.from_numpy(expressions.as_tokens(leaves, operators)))
-    return F.cross_entropy(scores, torch.from_numpy(values))
+        scores = model(tensor(expressions.as_tokens(leaves, operators)))
+    return F.cross_entropy(scores, tensor(values))
 
 # %%
 structure_models = {}
 for name in ("tree", "chain"):
     torch.manual_seed(0)
-    structure_models[name] = (TreeRNN() if name == "tree" else
-                              LastStateModel("gru", 32, 64, 10, vocab_size=len(expressions.TOKENS)))
+    structure_models[name] = (TreeRNN() if name == "tree" else LastStateModel(
+        "gru", 32, 64, 10, vocab_size=len(expressions.TOKENS))).to(dev)
     train_steps(structure_models[name], lambda step: expression_loss(structure_models[name], step),
                 2000, desc=name)
 
@@ -417,12 +421,11 @@ depth_accuracy = {name: [] for name in structure_models}
 with torch.no_grad():
     for depth in range(1, 7):
         leaves, operators, values = expressions.make_expressions(500, depth, seed=100 + depth)
-        tree_scores = structure_models["tree"](torch.from_numpy(leaves),
-                                               [torch.from_numpy(o) for o in operators])
+        tree_scores = structure_models["tree"](tensor(leaves), [tensor(o) for o in operators])
         chain_scores = structure_models["chain"](
-            torch.from_numpy(expressions.as_tokens(leaves, operators)))
+            tensor(expressions.as_tokens(leaves, operators)))
         for name, scores in (("tree", tree_scores), ("chain", chain_scores)):
-            depth_accuracy[name].append((scores.argmax(1).numpy() == values).mean())
+            depth_accuracy[name].append((scores.argmax(1).cpu().numpy() == values).mean())
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 3.5))
@@ -461,9 +464,9 @@ sources, targets, _ = dates.make_dates(20_000, seed=0)
 test_sources, test_targets, _ = dates.make_dates(1000, seed=1)
 for s, t in list(zip(sources, targets))[:6]:
     print(f"{s:>28} -> {t}")
-source_ids = torch.from_numpy(dates.encode(sources, dates.SOURCE_LENGTH))
-target_ids = torch.from_numpy(dates.encode(targets, dates.TARGET_LENGTH, end=True))
-test_source_ids = torch.from_numpy(dates.encode(test_sources, dates.SOURCE_LENGTH))
+source_ids = tensor(dates.encode(sources, dates.SOURCE_LENGTH))
+target_ids = tensor(dates.encode(targets, dates.TARGET_LENGTH, end=True))
+test_source_ids = tensor(dates.encode(test_sources, dates.SOURCE_LENGTH))
 START = dates.INDEX[dates.START]
 
 # %% [markdown]
@@ -484,7 +487,7 @@ print(inspect.getsource(Seq2Seq.attend))
 print(inspect.getsource(Seq2Seq.step))
 
 # %% [markdown]
-# Both train for 300 steps on the same batches (teacher forcing: the decoder reads `^` and the
+# Both train for 250 steps on the same batches (teacher forcing: the decoder reads `^` and the
 # true characters so far). Every 50 steps we decode the 1,000 test dates greedily and count the
 # exactly right ones.
 
@@ -492,14 +495,14 @@ print(inspect.getsource(Seq2Seq.step))
 def exact_match(model):
     """Fraction of the 1,000 test dates the model rewrites exactly, decoding greedily."""
     ids, _ = model.translate(test_source_ids, START, dates.TARGET_LENGTH)
-    return np.mean([p == t for p, t in zip(dates.decode(ids.numpy()), test_targets)])
+    return np.mean([p == t for p, t in zip(dates.decode(ids.cpu().numpy()), test_targets)])
 
 # %%
-rows = torch.randint(0, len(sources), (300, 64), generator=torch.Generator().manual_seed(0))
+rows = torch.randint(0, len(sources), (250, 64), generator=torch.Generator().manual_seed(0))
 translators, curves = {}, {}
 for name, attention in (("no attention", False), ("attention", True)):
     torch.manual_seed(0)
-    model = translators[name] = Seq2Seq(len(dates.CHARACTERS), attention=attention)
+    model = translators[name] = Seq2Seq(len(dates.CHARACTERS), attention=attention).to(dev)
     curves[name] = []
 
     def batch_loss(step):
@@ -512,7 +515,7 @@ for name, attention in (("no attention", False), ("attention", True)):
             curves[name].append((step + 1, exact_match(model)))
             model.train()
 
-    train_steps(model, batch_loss, 300, desc=name, on_step=every_50)
+    train_steps(model, batch_loss, 250, desc=name, on_step=every_50)
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 3.5))
@@ -528,13 +531,13 @@ for name, curve in curves.items():
     print(f"{name:>13}: " + ", ".join(f"{acc:.2f} at {step}" for step, acc in curve))
 
 # %%
-assert attention_acc > 0.97, "attention should solve the task in 300 steps"
+assert attention_acc > 0.97, "attention should solve the task in 250 steps"
 assert curves["attention"][3][1] > curves["no attention"][3][1] + 0.3, \
     "at 200 steps attention should be far ahead"
 
 # %% [markdown]
 # Attention learns much faster. Without it the model learns too, only more slowly (it is still
-# climbing at 300 steps): a date of at most 28 characters fits in one summary vector. On long
+# climbing at 250 steps): a date of at most 28 characters fits in one summary vector. On long
 # inputs (whole sentences to translate) the single summary becomes the bottleneck; in Bahdanau
 # et al.'s experiments the model without attention lost BLEU as sentences grew longer.
 #
@@ -544,10 +547,10 @@ assert curves["attention"][3][1] > curves["no attention"][3][1] + 0.3, \
 # %%
 examples = ["22 November 2026", "Sunday, 22 November 2026", "nov 22 2026", "22/11/2026"]
 ids, alphas = translators["attention"].translate(
-    torch.from_numpy(dates.encode(examples, dates.SOURCE_LENGTH)), START, dates.TARGET_LENGTH)
+    tensor(dates.encode(examples, dates.SOURCE_LENGTH)), START, dates.TARGET_LENGTH)
 fig, axes = plt.subplots(1, 4, figsize=(14, 3.6), gridspec_kw=dict(width_ratios=[
     len(e) for e in examples]))
-for ax, example, out, alpha in zip(axes, examples, dates.decode(ids.numpy()), alphas):
+for ax, example, out, alpha in zip(axes, examples, dates.decode(ids.cpu().numpy()), alphas.cpu()):
     ax.imshow(alpha[:len(out), :len(example)].numpy(), cmap="viridis", vmin=0, vmax=1)
     ax.set_xticks(range(len(example)), list(example), fontsize=8)
     ax.set_yticks(range(len(out)), list(out), fontsize=8)
@@ -593,7 +596,7 @@ assert torch.allclose(ours, theirs, atol=1e-5)
 # products. That is why transformers replaced RNNs for training on huge corpora: an RNN's $T$
 # steps must run one after another, while a GPU runs attention's products for all positions in
 # parallel. The price is the $T \times T$ weight matrix: work and memory grow with $T^2$.
-# One layer of each, forward, on 8 sequences of 64 features:
+# One layer of each, forward, on 8 sequences of 64 features, timed on the CPU:
 
 # %%
 rnn_layer = nn.GRU(64, 64, batch_first=True)
@@ -631,7 +634,7 @@ print(f"exposure bias (teacher forced - free running): {exposure_gap:.3f}")
 print(f"6 layers: {final['6 layers']:.3f} nats/char; with skips {final['6 layers + skips']:.3f}"
       f"; 1 layer {final['1 layer']:.3f}")
 print(f"depth 6: tree {depth_accuracy['tree'][-1]:.2f}, chain {depth_accuracy['chain'][-1]:.2f}")
-print(f"dates, exact match after 300 steps: attention {attention_acc:.3f}, "
+print(f"dates, exact match after 250 steps: attention {attention_acc:.3f}, "
       f"none {curves['no attention'][-1][1]:.3f}")
 
 # %% [markdown]
