@@ -404,6 +404,9 @@ class Seq2Seq(nn.Module):
         return self.W_hy(torch.cat([h, context], dim=1)), h, alpha
 
     def forward(self, source, target_in):
+        if target_in.ndim != 2 or target_in.shape[0] != source.shape[0]:
+            raise ValueError(f"Seq2Seq: target_in must have shape (N, T) with N = "
+                             f"{source.shape[0]}, got {tuple(target_in.shape)}")
         memory = self.encode(source)
         h = torch.tanh(self.W_init(memory[2]))
         scores, alphas = [], []
@@ -471,10 +474,15 @@ class ConditionalTagger(nn.Module):
         return torch.cat([x, nn.functional.one_hot(previous, self.labels + 1).float()], dim=2)
 
     def forward(self, x, previous):
+        _expect_frames("ConditionalTagger", x, self.rnn.input_size - self.labels - 1)
+        if tuple(previous.shape) != tuple(x.shape[:2]):
+            raise ValueError(f"ConditionalTagger: previous must have shape (N, T) = "
+                             f"{tuple(x.shape[:2])}, got {tuple(previous.shape)}")
         return self.readout(self.rnn(self.inputs(x, previous))[0])
 
     @torch.no_grad()
     def free_running(self, x):
+        _expect_frames("ConditionalTagger", x, self.rnn.input_size - self.labels - 1)
         previous = torch.full((x.shape[0], 1), self.labels, dtype=torch.long, device=x.device)
         state, chosen = None, []
         for t in range(x.shape[1]):
@@ -499,6 +507,8 @@ class StackedRNN(nn.Module):
         self.readout = nn.Linear(H, vocab_size)
 
     def forward(self, tokens):
+        if tokens.ndim != 2:
+            raise ValueError(f"StackedRNN: tokens must have shape (N, T), got {tuple(tokens.shape)}")
         h = self.embed(tokens)
         for layer in self.layers:
             out = layer(h)[0]
@@ -523,6 +533,12 @@ class TreeRNN(nn.Module):
         self.readout = nn.Linear(H, outputs)
 
     def forward(self, leaves, operators):
+        N, d = leaves.shape[0], len(operators)
+        expected = [(N, 2 ** d)] + [(N, 2 ** (d - 1 - k)) for k in range(d)]
+        got = [tuple(leaves.shape)] + [tuple(level.shape) for level in operators]
+        if d < 1 or got != expected:
+            raise ValueError(f"TreeRNN: for {d} levels of operators, leaves must have shape "
+                             f"(N, 2**d) and the levels {expected[1:]}; got {got}")
         h = self.leaf(leaves)                                    # (N, 2**d, H)
         for level in operators:                                  # (N, nodes at this level)
             children = torch.cat([h[:, 0::2], h[:, 1::2]], dim=2)

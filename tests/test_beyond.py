@@ -180,6 +180,20 @@ def test_seq2seq_ignores_padding_and_attends_only_to_real_characters():
     assert ids.shape == (2, 11) and alphas.shape == (2, 11, 28)
 
 
+def test_models_name_the_argument_and_shape_they_expected():
+    with pytest.raises(ValueError, match=r"ConditionalTagger: x must have shape \(N, T, F\) with F = 3"):
+        ConditionalTagger(3, 3)(torch.randn(2, 5, 4), torch.zeros(2, 5, dtype=torch.long))
+    with pytest.raises(ValueError, match=r"previous must have shape \(N, T\) = \(2, 5\)"):
+        ConditionalTagger(3, 3)(torch.randn(2, 5, 3), torch.zeros(2, 4, dtype=torch.long))
+    with pytest.raises(ValueError, match=r"StackedRNN: tokens must have shape \(N, T\)"):
+        StackedRNN(5, 2)(torch.zeros(7, dtype=torch.long))
+    leaves, operators, _ = expressions.make_expressions(3, 2)
+    with pytest.raises(ValueError, match=r"TreeRNN: for 1 levels"):
+        TreeRNN()(torch.from_numpy(leaves), [torch.from_numpy(operators[0])])
+    with pytest.raises(ValueError, match=r"Seq2Seq: target_in must have shape \(N, T\) with N = 2"):
+        Seq2Seq(len(dates.CHARACTERS))(torch.ones(2, 5, dtype=torch.long), torch.ones(3, 4, dtype=torch.long))
+
+
 def test_train_steps_rejects_zero_steps():
     with pytest.raises(ValueError, match="steps must be >= 1"):
         train_steps(torch.nn.Linear(2, 1), lambda step: None, 0)
