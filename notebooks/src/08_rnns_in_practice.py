@@ -347,6 +347,9 @@ eeg_sets = {"validation": as_tensors(eeg_frames(settings["test"], (0.0, 0.5), se
             "bursts at new times": as_tensors(eeg_frames(settings["test"], (0.5, 1.0), seed=3)),
             "another recording": as_tensors(eeg_frames(settings["test"], (0.0, 0.5), seed=22,
                                                        amplitude=0.6))}
+print({name: tuple(x.shape) for name, (x, _) in eeg_sets.items()})
+
+# %%
 torch.manual_seed(0)
 eeg_rnn = RNNClassifier(16, hidden=32, cell="lstm", readout="max").to(dev)
 train.fit_classifier(eeg_rnn, *as_tensors(eeg_train), epochs=settings["epochs"])
@@ -403,7 +406,7 @@ def reliability_diagram(ax, probs, labels, title, colour):
            title=f"{title}\nECE {ece:.3f}")
     ax.legend(loc="upper left", fontsize=8)
 
-
+# %%
 fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
 reliability_diagram(axes[0], probs_test, y_test, "test, as trained (T = 1)", P["vermillion"])
 reliability_diagram(axes[1], probs_scaled, y_test, f"test, temperature scaled (T = {T:.2f})",
@@ -503,7 +506,7 @@ def single_object_scenes(n, seed):
 scene_train, scene_test = single_object_scenes(2000, seed=0), single_object_scenes(1000, seed=1)
 LUMINANCE = torch.tensor([0.299, 0.587, 0.114])
 
-
+# %%
 class FilterSensor(nn.Module):
     """A colour filter on a grey-scale sensor: images (N, 3, H, W) -> (N, 1, H, W) + read noise.
     learn=False: the fixed luminance response; learn=True: w = softmax(phi), phi trained."""
@@ -536,7 +539,7 @@ def camera_and_cnn(learn):
                         nn.Flatten(), nn.Linear(32, K + len(SHAPES)))
     return nn.Sequential(FilterSensor(learn), cnn).to(dev)
 
-
+# %%
 def fit_camera(model, images, colour, shape, epochs=15, batch=64, seed=0):
     """Adam on both parts at once: the filter's phi (if learned) and the CNN's weights."""
     optimiser = torch.optim.Adam(model.parameters(), lr=3e-3)
