@@ -21,10 +21,10 @@ def bidirectional_gain():
     test_words, test_labels, test_ambiguous = map(
         torch.from_numpy, tagging.encode_tagged(*tagging.make_name_sentences(1000, seed=1)))
     accuracy = {}
+    batches = torch.randint(0, len(words), (300, 64), generator=torch.Generator().manual_seed(0))
     for bidirectional in (False, True):
         torch.manual_seed(0)
         model = Tagger(len(tagging.WORDS), len(tagging.TAGS), bidirectional=bidirectional)
-        batches = torch.randint(0, len(words), (300, 64), generator=torch.Generator().manual_seed(0))
 
         def loss(step):
             scores = model(words[batches[step]])
@@ -40,6 +40,7 @@ def bidirectional_gain():
 
 def attention_accuracy():
     from course_utils.data import dates
+    from course_utils.evaluation import exact_match
     from course_utils.models import Seq2Seq, previous_labels
     from course_utils.train import train_steps
 
@@ -47,7 +48,7 @@ def attention_accuracy():
     test_sources, test_targets, _ = dates.make_dates(1000, seed=1)
     source_ids = torch.from_numpy(dates.encode(sources, dates.SOURCE_LENGTH))
     target_ids = torch.from_numpy(dates.encode(targets, dates.TARGET_LENGTH, end=True))
-    start = dates.INDEX[dates.START]
+    start = dates.VOCAB.index[dates.START]
     rows = torch.randint(0, len(sources), (250, 64), generator=torch.Generator().manual_seed(0))
     torch.manual_seed(0)
     model = Seq2Seq(len(dates.CHARACTERS), attention=True)
@@ -60,7 +61,7 @@ def attention_accuracy():
     train_steps(model, loss, 250)
     ids, _ = model.translate(torch.from_numpy(dates.encode(test_sources, dates.SOURCE_LENGTH)),
                              start, dates.TARGET_LENGTH)
-    return sum(p == t for p, t in zip(dates.decode(ids.numpy()), test_targets)) / len(test_targets)
+    return exact_match([[t] for t in test_targets], dates.decode(ids.numpy()))
 
 
 def benchmarks():

@@ -24,8 +24,7 @@ def synthetic():
     settings = eeg.LESSON
 
     def frames(kind, n, where, seed):
-        x, y, _ = eeg.make_eeg(n, kind, where=where, amplitude=settings["amplitude"], seed=seed)
-        return eeg.spectrogram(x)[0], y
+        return eeg.make_frames(n, kind, where, settings["amplitude"], seed)[:2]
 
     burst_train = frames("burst", settings["train"], (0.0, 0.5), 1)
     mean, std = burst_train[0].mean(axis=(0, 1)), burst_train[0].std(axis=(0, 1))

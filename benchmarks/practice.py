@@ -25,9 +25,7 @@ def calibration_run():
     settings = dict(eeg.LESSON, amplitude=1.0)
 
     def frames(n, seed):
-        x, y, _ = eeg.make_eeg(n, "burst", where=(0.0, 0.5), amplitude=settings["amplitude"],
-                               seed=seed)
-        return eeg.spectrogram(x)[0], y
+        return eeg.make_frames(n, "burst", (0.0, 0.5), settings["amplitude"], seed)[:2]
 
     train_frames, train_labels = frames(settings["train"], 1)
     mean, std = train_frames.mean(axis=(0, 1)), train_frames.std(axis=(0, 1))

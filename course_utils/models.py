@@ -273,6 +273,21 @@ class LSTMDecoder(nn.Module):
         return self.W_hy(h), (h, c)
 
 
+def additive_attention(keys, query, values, w, mask=None):
+    """Soft attention (Bahdanau et al. 2015): alpha = softmax_s(w . tanh(keys_s + query)) over
+    the positions s (those where mask is True), and the weighted mean of the values.
+
+    keys: (N, S, A) projected positions; query: (N, A) the projected decoder state;
+    values: (N, S, D); w: a Linear(A, 1); mask: (N, S) bool or None.
+    Returns context: (N, D) and alpha: (N, S).
+    """
+    energy = w(torch.tanh(keys + query[:, None])).squeeze(2)
+    if mask is not None:
+        energy = energy.masked_fill(~mask, float("-inf"))
+    alpha = torch.softmax(energy, dim=1)
+    return (alpha[:, :, None] * values).sum(dim=1), alpha
+
+
 class AttentionDecoder(nn.Module):
     """Soft attention (Show, Attend and Tell, Xu et al. 2015) in the lecture's notation: at each
     step the decoder looks at the 16 cells a_i of the image grid, weighs them,
@@ -298,9 +313,7 @@ class AttentionDecoder(nn.Module):
         return torch.tanh(self.W_init(grid.mean(dim=1)))
 
     def step_with_attention(self, words, h, grid):
-        alpha = torch.softmax(self.w(torch.tanh(self.W_a(grid) + self.W_h(h)[:, None])).squeeze(2),
-                              dim=1)                              # (N, 16)
-        z = (alpha[:, :, None] * grid).sum(dim=1)                 # (N, D)
+        z, alpha = additive_attention(self.W_a(grid), self.W_h(h), grid, self.w)  # (N, D), (N, 16)
         h = torch.tanh(self.W_xh(self.embed(words)) + self.W_hh(h) + self.W_ih(z))
         return self.W_hy(h), h, alpha
 
@@ -389,9 +402,7 @@ class Seq2Seq(nn.Module):
     def attend(self, h, memory):
         """h: (N, H) -> context (N, 2H), alpha (N, S)."""
         e, keys, _, mask = memory
-        energy = self.w(torch.tanh(keys + self.W_h(h)[:, None])).squeeze(2)
-        alpha = torch.softmax(energy.masked_fill(~mask, float("-inf")), dim=1)
-        return (alpha[:, :, None] * e).sum(dim=1), alpha
+        return additive_attention(keys, self.W_h(h), e, self.w, mask)
 
     def step(self, previous, h, memory):
         """One decoder step. previous: (N,) ids -> scores (N, V), h (N, H), alpha (N, S)."""
@@ -466,7 +477,7 @@ class ConditionalTagger(nn.Module):
 
     def __init__(self, features, labels, H=32):
         super().__init__()
-        self.labels = labels
+        self.features, self.labels = features, labels
         self.rnn = nn.GRU(features + labels + 1, H, batch_first=True)
         self.readout = nn.Linear(H, labels)
 
@@ -474,7 +485,7 @@ class ConditionalTagger(nn.Module):
         return torch.cat([x, nn.functional.one_hot(previous, self.labels + 1).float()], dim=2)
 
     def forward(self, x, previous):
-        _expect_frames("ConditionalTagger", x, self.rnn.input_size - self.labels - 1)
+        _expect_frames("ConditionalTagger", x, self.features)
         if tuple(previous.shape) != tuple(x.shape[:2]):
             raise ValueError(f"ConditionalTagger: previous must have shape (N, T) = "
                              f"{tuple(x.shape[:2])}, got {tuple(previous.shape)}")
@@ -482,7 +493,7 @@ class ConditionalTagger(nn.Module):
 
     @torch.no_grad()
     def free_running(self, x):
-        _expect_frames("ConditionalTagger", x, self.rnn.input_size - self.labels - 1)
+        _expect_frames("ConditionalTagger", x, self.features)
         previous = torch.full((x.shape[0], 1), self.labels, dtype=torch.long, device=x.device)
         state, chosen = None, []
         for t in range(x.shape[1]):
@@ -516,6 +527,15 @@ class StackedRNN(nn.Module):
         return self.readout(h)
 
 
+def _expect_full_tree(leaves, operators):
+    N, d = leaves.shape[0], len(operators)
+    expected = [(N, 2 ** d)] + [(N, 2 ** (d - 1 - k)) for k in range(d)]
+    got = [tuple(leaves.shape)] + [tuple(level.shape) for level in operators]
+    if d < 1 or got != expected:
+        raise ValueError(f"TreeRNN: for {d} levels of operators, leaves must have shape "
+                         f"(N, 2**d) and the levels {expected[1:]}; got {got}")
+
+
 class TreeRNN(nn.Module):
     """A recursive network over a full binary tree, level by level: leaves are embedded digits;
     a node joins its children, h = tanh(U relu(W [h_left; h_right] + b_op)); the root is read out.
@@ -533,12 +553,7 @@ class TreeRNN(nn.Module):
         self.readout = nn.Linear(H, outputs)
 
     def forward(self, leaves, operators):
-        N, d = leaves.shape[0], len(operators)
-        expected = [(N, 2 ** d)] + [(N, 2 ** (d - 1 - k)) for k in range(d)]
-        got = [tuple(leaves.shape)] + [tuple(level.shape) for level in operators]
-        if d < 1 or got != expected:
-            raise ValueError(f"TreeRNN: for {d} levels of operators, leaves must have shape "
-                             f"(N, 2**d) and the levels {expected[1:]}; got {got}")
+        _expect_full_tree(leaves, operators)
         h = self.leaf(leaves)                                    # (N, 2**d, H)
         for level in operators:                                  # (N, nodes at this level)
             children = torch.cat([h[:, 0::2], h[:, 1::2]], dim=2)

@@ -149,7 +149,7 @@ def fit_captioner(model, images, ids, epochs=10, batch=64, lr=2e-3, clip=1.0, se
 
 
 def train_steps(model, batch_loss, steps, lr=3e-3, clip=1.0, desc="training", on_step=None):
-    """Notebook 07's loop: `steps` Adam steps on loss = batch_loss(step), a scalar tensor
+    """Notebooks 07 and 08's loop: `steps` Adam steps on loss = batch_loss(step), a scalar tensor
     computed on a fresh mini-batch, gradients clipped to norm `clip`.
 
     on_step(step, loss) is called after each step. Returns the list of losses (floats).

@@ -40,11 +40,11 @@ def test_encode_decode_round_trip_and_errors():
     sources, targets, _ = dates.make_dates(50, seed=0)
     assert dates.decode(dates.encode(sources, dates.SOURCE_LENGTH)) == sources
     ids = dates.encode(targets, dates.TARGET_LENGTH, end=True)
-    assert (ids[:, -1] == dates.INDEX[dates.END]).all()
+    assert (ids[:, -1] == dates.VOCAB.index[dates.END]).all()
     assert dates.decode(ids) == targets
     with pytest.raises(ValueError, match="longer than length"):
         dates.encode(["Wednesday, 22 September 2026"], 10)
-    with pytest.raises(ValueError, match="outside CHARACTERS"):
+    with pytest.raises(ValueError, match="not in the vocabulary"):
         dates.encode(["22 Nov 2026!"], 30)
     with pytest.raises(ValueError, match="formats"):
         dates.make_dates(5, formats=["klingon"])
@@ -176,7 +176,7 @@ def test_seq2seq_ignores_padding_and_attends_only_to_real_characters():
             assert (alpha[0, :, 11:] == 0).all()  # "22 Nov 2026" has 11 characters
         else:
             assert (alpha == 0).all()
-    ids, alphas = model.translate(source, dates.INDEX[dates.START], 11)
+    ids, alphas = model.translate(source, dates.VOCAB.index[dates.START], 11)
     assert ids.shape == (2, 11) and alphas.shape == (2, 11, 28)
 
 

@@ -67,6 +67,13 @@ def test_spectrogram_finds_the_theta_burst():
     assert np.median(np.abs(peak_time - burst_middle)[y == 1]) < 0.5
 
 
+def test_make_frames_is_make_eeg_then_spectrogram():
+    frames, y, onsets = eeg.make_frames(8, "two_part", (0.0, 1.0), 1.5, seed=3)
+    x, y_raw, onsets_raw = eeg.make_eeg(8, "two_part", where=(0.0, 1.0), amplitude=1.5, seed=3)
+    assert np.array_equal(frames, eeg.spectrogram(x)[0]) and frames.shape == (8, 48, 16)
+    assert np.array_equal(y, y_raw) and np.array_equal(onsets, onsets_raw)
+
+
 @pytest.mark.parametrize("kwargs, message", [
     (dict(kind="spike"), "kind"),
     (dict(where=(0.6, 0.4)), "where"),

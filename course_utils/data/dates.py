@@ -8,6 +8,8 @@ import datetime
 
 import numpy as np
 
+from .text import Vocabulary
+
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December"]
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
@@ -25,7 +27,7 @@ FIRST, DAYS = datetime.date(1950, 1, 1), 36524  # up to 2049-12-31
 PAD, START, END = "\0", "^", "$"
 CHARACTERS = PAD + START + END + " ,/-0123456789" + "".join(sorted(set(
     "".join(MONTHS + WEEKDAYS) + "abcdefghijklmnopqrstuvwxyz")))
-INDEX = {c: i for i, c in enumerate(CHARACTERS)}
+VOCAB = Vocabulary(CHARACTERS)
 SOURCE_LENGTH = max(len(f(datetime.date(2024, 9, 25))) for f in FORMATS.values())  # Wednesday...
 TARGET_LENGTH = len("2026-11-22") + 1  # the ten characters, then END
 
@@ -62,10 +64,7 @@ def encode(texts, length, end=False):
         text = text + END if end else text
         if len(text) > length:
             raise ValueError(f"encode: {text!r} is longer than length={length}")
-        bad = sorted(set(text) - set(INDEX))
-        if bad:
-            raise ValueError(f"encode: {text!r} has characters outside CHARACTERS: {bad}")
-        ids[row, :len(text)] = [INDEX[c] for c in text]
+        ids[row, :len(text)] = VOCAB.encode(text)
     return ids
 
 
@@ -73,10 +72,6 @@ def decode(ids):
     """(N, L) ids -> N strings, each cut at its first END or padding."""
     texts = []
     for row in np.asarray(ids):
-        chars = []
-        for i in row:
-            if i in (0, INDEX[END]):
-                break
-            chars.append(CHARACTERS[i])
-        texts.append("".join(chars))
+        stops = np.flatnonzero((row == VOCAB.index[PAD]) | (row == VOCAB.index[END]))
+        texts.append(VOCAB.decode(row[:stops[0]] if stops.size else row))
     return texts

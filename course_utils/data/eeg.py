@@ -111,6 +111,15 @@ def make_eeg(n, kind="burst", where=(0.0, 1.0), amplitude=2.0, gap=(2.0, 3.5),
     return x.astype(np.float32), y, onsets
 
 
+def make_frames(n, kind="burst", where=(0.0, 1.0), amplitude=2.0, seed=0):
+    """make_eeg, then spectrogram: what the notebooks' models read.
+
+    Returns frames: (n, 48, 16) float32, y: (n,) int64 and onsets: (n, 2) int64 (see make_eeg).
+    """
+    x, y, onsets = make_eeg(n, kind, where=where, amplitude=amplitude, seed=seed)
+    return spectrogram(x)[0], y, onsets
+
+
 def spectrogram(x, fs=FS, frame_seconds=0.5, hop_seconds=0.2, max_hz=30.0):
     """Short-time log power: x: (N, T) samples -> (N, frames, F) with F frequencies from 0 to
     max_hz (a Hann-windowed FFT every hop_seconds over frame_seconds), and the frequencies (F,).

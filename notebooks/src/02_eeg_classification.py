@@ -112,8 +112,7 @@ print(settings)
 
 def features(kind, n, where, seed):
     """n recordings -> (spectrogram frames (n, 48, 16), labels (n,), event onsets (n, 2))."""
-    x, y, onsets = eeg.make_eeg(n, kind, where=where, amplitude=settings["amplitude"], seed=seed)
-    return eeg.spectrogram(x)[0], y, onsets
+    return eeg.make_frames(n, kind, where, settings["amplitude"], seed)  # make_eeg, spectrogram
 
 
 burst_train = features("burst", settings["train"], (0.0, 0.5), seed=1)

@@ -35,8 +35,9 @@ import torch.nn.functional as F
 from course_utils import checks, plots
 from course_utils.data import dates, expressions, tagging
 from course_utils.data.text import Vocabulary, load_shakespeare
+from course_utils.evaluation import exact_match
 from course_utils.models import (ConditionalTagger, LastStateModel, Seq2Seq, StackedRNN, Tagger,
-                                 TreeRNN, previous_labels)
+                                 TreeRNN, additive_attention, previous_labels)
 from course_utils.runtime import device, seed_everything
 from course_utils.train import train_steps
 
@@ -91,10 +92,10 @@ def tagger_loss(model, rows):
 
 
 taggers, tag_accuracy = {}, {}
+batches = torch.randint(0, len(words), (300, 64), generator=torch.Generator().manual_seed(0))
 for name, bidirectional in [("one direction", False), ("bidirectional", True)]:
     torch.manual_seed(0)
     taggers[name] = Tagger(len(tagging.WORDS), len(tagging.TAGS), bidirectional=bidirectional).to(dev)
-    batches = torch.randint(0, len(words), (300, 64), generator=torch.Generator().manual_seed(0))
     train_steps(taggers[name], lambda step: tagger_loss(taggers[name], batches[step]), 300, desc=name)
     with torch.no_grad():
         correct = taggers[name](test_words).argmax(2) == test_labels
@@ -467,7 +468,7 @@ for s, t in list(zip(sources, targets))[:6]:
 source_ids = tensor(dates.encode(sources, dates.SOURCE_LENGTH))
 target_ids = tensor(dates.encode(targets, dates.TARGET_LENGTH, end=True))
 test_source_ids = tensor(dates.encode(test_sources, dates.SOURCE_LENGTH))
-START = dates.INDEX[dates.START]
+START = dates.VOCAB.index[dates.START]
 
 # %% [markdown]
 # **Without attention** (Cho et al. 2014), the encoder (a bidirectional GRU) hands the decoder
@@ -480,10 +481,11 @@ START = dates.INDEX[dates.START]
 # $$\alpha_{ts} = \mathrm{softmax}_s\big(w^\top \tanh(W_e e_s + W_h h_{t-1})\big), \qquad
 #   c_t = \sum_s \alpha_{ts} e_s, \qquad h_t = \mathrm{GRU}([y_{t-1}; c_t], h_{t-1})$$
 #
-# the same soft attention notebook 06 used over the image grid. One class does both:
+# the same soft attention notebook 06 used over the image grid (the same function computes both).
+# One class, `Seq2Seq`, does with and without; its decoder step:
 
 # %%
-print(inspect.getsource(Seq2Seq.attend))
+print(inspect.getsource(additive_attention))
 print(inspect.getsource(Seq2Seq.step))
 
 # %% [markdown]
@@ -492,10 +494,10 @@ print(inspect.getsource(Seq2Seq.step))
 # exactly right ones.
 
 # %%
-def exact_match(model):
+def date_accuracy(model):
     """Fraction of the 1,000 test dates the model rewrites exactly, decoding greedily."""
     ids, _ = model.translate(test_source_ids, START, dates.TARGET_LENGTH)
-    return np.mean([p == t for p, t in zip(dates.decode(ids.cpu().numpy()), test_targets)])
+    return exact_match([[t] for t in test_targets], dates.decode(ids.cpu().numpy()))
 
 # %%
 rows = torch.randint(0, len(sources), (250, 64), generator=torch.Generator().manual_seed(0))
@@ -512,8 +514,7 @@ for name, attention in (("no attention", False), ("attention", True)):
 
     def every_50(step, loss):
         if (step + 1) % 50 == 0:
-            curves[name].append((step + 1, exact_match(model)))
-            model.train()
+            curves[name].append((step + 1, date_accuracy(model)))
 
     train_steps(model, batch_loss, 250, desc=name, on_step=every_50)
 

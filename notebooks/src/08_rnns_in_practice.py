@@ -27,7 +27,6 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from tqdm.auto import tqdm
 
 from course_utils import calibration, checks, ngram, plots, train
 from course_utils.checkpoints import load
@@ -108,16 +107,13 @@ assert abs(lstm_nats.mean() - entry["valid_nats"]) < 0.01, "the same score as no
 # context, as the LSTM had):
 
 # %%
-def ngram_bits(order, smoothing, k=1.0):
-    """Bits per character on the characters the LSTM scored."""
-    nats = -ngram.log_probs(counts, valid_ids, order, smoothing, k)
-    return nats[positions.ravel()].mean() / np.log(2)
-
-
 orders = np.arange(1, max_order + 1)
-bits = {"add-k, k = 1": [ngram_bits(n, "add_k", 1.0) for n in orders],
-        "add-k, k = 0.01": [ngram_bits(n, "add_k", 0.01) for n in orders],
-        "interpolated (Witten-Bell)": [ngram_bits(n, "interpolated") for n in orders]}
+smoothings = {"add-k, k = 1": ("add_k", 1.0), "add-k, k = 0.01": ("add_k", 0.01),
+              "interpolated (Witten-Bell)": ("interpolated", 1.0)}
+ngram_nats = {name: {n: -ngram.log_probs(counts, valid_ids, n, smoothing, k) for n in orders}
+              for name, (smoothing, k) in smoothings.items()}      # nats for every character
+bits = {name: [per_n[n][positions.ravel()].mean() / np.log(2) for n in orders]
+        for name, per_n in ngram_nats.items()}                  # on the LSTM's characters
 print("n    " + "  ".join(f"{name:>26}" for name in bits))
 for i, n in enumerate(orders):
     print(f"{n}    " + "  ".join(f"{values[i]:>26.3f}" for values in bits.values()))
@@ -158,10 +154,11 @@ for context in (4, 8, 16, 32):
     with torch.no_grad():
         logits, _ = lstm(windows[:, :-1])                       # a fresh state, `context` chars
     truncated[context] = F.cross_entropy(logits[:, -1], windows[:, -1]).item() / np.log(2)
-full_state = dict(zip(positions.ravel(), lstm_nats.ravel()))
-lstm_sample_bits = np.mean([full_state[i] for i in sample]) / np.log(2)
-ngram_sample_bits = {n - 1: -ngram.log_probs(counts, valid_ids, n)[sample].mean() / np.log(2)
-                     for n in orders}                           # interpolated, context n - 1
+lstm_at = np.full(len(valid_ids), np.nan)                     # the LSTM's nats, by position
+lstm_at[positions.ravel()] = lstm_nats.ravel()
+lstm_sample_bits = lstm_at[sample].mean() / np.log(2)
+ngram_sample_bits = {n - 1: ngram_nats["interpolated (Witten-Bell)"][n][sample].mean() / np.log(2)
+                     for n in orders}                           # context n - 1
 print("bits/char with a context of " + ", ".join(f"{k}: {v:.3f}" for k, v in truncated.items())
       + f" characters (LSTM), whole text: {lstm_sample_bits:.3f} (LSTM, state carried)")
 print("bits/char with a context of "
@@ -334,8 +331,8 @@ print("notebook 02:", eeg.LESSON, "\nhere:       ", settings)
 
 def eeg_frames(n, where, seed, amplitude=settings["amplitude"]):
     """n recordings -> (spectrogram frames (n, 48, 16), labels (n,)), as in notebook 02."""
-    x, y, _ = eeg.make_eeg(n, "burst", where=where, amplitude=amplitude, seed=seed)
-    return eeg.spectrogram(x)[0], y
+    frames, labels, _ = eeg.make_frames(n, "burst", where, amplitude, seed)
+    return frames, labels
 
 
 eeg_train = eeg_frames(settings["train"], (0.0, 0.5), seed=1)
@@ -540,25 +537,25 @@ def camera_and_cnn(learn):
     return nn.Sequential(FilterSensor(learn), cnn).to(dev)
 
 # %%
-def fit_camera(model, images, colour, shape, epochs=15, batch=64, seed=0):
-    """Adam on both parts at once: the filter's phi (if learned) and the CNN's weights."""
-    optimiser = torch.optim.Adam(model.parameters(), lr=3e-3)
-    generator = torch.Generator().manual_seed(seed)
-    for _ in tqdm(range(epochs), desc="epochs", mininterval=1.0):
-        for rows in torch.randperm(len(images), generator=generator).split(batch):
-            scores = model(images[rows])
-            loss = (F.cross_entropy(scores[:, :K], colour[rows])
-                    + F.cross_entropy(scores[:, K:], shape[rows]))
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
-    return model.eval()
+def camera_loss(model, rows):
+    """The colour and the shape cross-entropy, summed, on training scenes `rows`."""
+    images, colour, shape = (part[rows] for part in scene_train)
+    scores = model(images)
+    return F.cross_entropy(scores[:, :K], colour) + F.cross_entropy(scores[:, K:], shape)
+
+
+shuffle = torch.Generator().manual_seed(0)
+camera_batches = [rows for epoch in range(15)                  # 15 epochs of 64 scenes a batch
+                  for rows in torch.randperm(len(scene_train[0]), generator=shuffle).split(64)]
 
 # %%
 cameras, camera_scores = {}, {}
 for name, learn in [("fixed luminance", False), ("learned filter", True)]:
     torch.manual_seed(0)
-    cameras[name] = fit_camera(camera_and_cnn(learn), *scene_train)
+    model = cameras[name] = camera_and_cnn(learn)
+    # one optimiser for both parts: the filter's phi (if learned) and the CNN's weights
+    train.train_steps(model, lambda step: camera_loss(model, camera_batches[step]),
+                      len(camera_batches), clip=float("inf"), desc=name)
     with torch.no_grad():
         scores = cameras[name](scene_test[0])             # read noise at test time too
     colour_ok = scores[:, :K].argmax(1) == scene_test[1]
