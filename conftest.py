@@ -1,10 +1,13 @@
-"""Times every notebook that nbval runs, prints the durations, and fails the run when a
-notebook has no budget or exceeds it (budgets: [tool.course.notebook_budget_seconds])."""
+"""Times every notebook that nbval runs and prints each duration beside its budget
+([tool.course.notebook_budget_seconds]). Speed is held by the `notebook_seconds:*` benchmarks;
+the test run fails only when a notebook has no budget or runs past its hang ceiling
+(HANG_FACTOR times its budget), so a machine's slow minute does not stop a landing."""
 from collections import defaultdict
 from pathlib import Path
 
 from benchmarks import notebook_budgets
 
+HANG_FACTOR = 2
 _seconds = defaultdict(float)
 
 
@@ -14,10 +17,19 @@ def pytest_runtest_logreport(report):
         _seconds[Path(path).stem] += report.duration
 
 
-def _over_budget():
+def verdict(seconds, budget):
+    """'ok', 'over budget' (reported only), 'HUNG' (fails the run) or 'NO BUDGET' (fails)."""
+    if budget is None:
+        return "NO BUDGET"
+    if seconds > HANG_FACTOR * budget:
+        return "HUNG"
+    return "ok" if seconds <= budget else "over budget"
+
+
+def _failing():
     budgets = notebook_budgets()
-    return {stem: budgets.get(stem) for stem, s in _seconds.items()
-            if budgets.get(stem) is None or s > budgets[stem]}
+    return sorted(stem for stem, s in _seconds.items()
+                  if verdict(s, budgets.get(stem)) in ("HUNG", "NO BUDGET"))
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -27,13 +39,13 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.section("notebook durations (headless, nbval)")
     for stem, seconds in sorted(_seconds.items()):
         budget = budgets.get(stem)
-        verdict = "NO BUDGET" if budget is None else ("ok" if seconds <= budget else "OVER BUDGET")
-        terminalreporter.write_line(f"{stem:40s} {seconds:6.1f} s   budget {budget} s   {verdict}")
-    if _over_budget():
-        terminalreporter.write_line("FAILED: notebooks over (or without) their budget: "
-                                    + ", ".join(sorted(_over_budget())), red=True, bold=True)
+        terminalreporter.write_line(f"{stem:40s} {seconds:6.1f} s   budget {budget} s   "
+                                    f"{verdict(seconds, budget)}")
+    if _failing():
+        terminalreporter.write_line(f"FAILED: notebooks without a budget or past {HANG_FACTOR}x "
+                                    "it (a hang): " + ", ".join(_failing()), red=True, bold=True)
 
 
 def pytest_sessionfinish(session, exitstatus):
-    if _seconds and _over_budget() and exitstatus == 0:
+    if _failing() and exitstatus == 0:
         session.exitstatus = 1

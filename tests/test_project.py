@@ -107,3 +107,12 @@ def test_benchmark_cli_lists_every_notebook_and_rejects_unknown_names():
     bad = subprocess.run([sys.executable, "-m", "benchmarks", "no_such_thing"], cwd=ROOT,
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "unknown benchmark" in bad.stderr
+
+
+def test_a_slow_notebook_is_reported_and_only_a_hang_fails_the_run():
+    from conftest import HANG_FACTOR, verdict
+
+    assert verdict(50, 60) == "ok"
+    assert verdict(61, 60) == "over budget"
+    assert verdict(HANG_FACTOR * 60 + 1, 60) == "HUNG"
+    assert verdict(5, None) == "NO BUDGET"
