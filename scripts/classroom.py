@@ -8,27 +8,40 @@ nbgrader's own commands. Needs the test extra (`pip install -e ".[test]"`), whic
         An nbgrader course folder at DIR: nbgrader_config.py and source/<stem>/<stem>.ipynb.
         From there use nbgrader itself: generate_assignment, release_assignment, collect,
         autograde, formgrader (see the README's "For instructors").
-    python scripts/classroom.py autograde DIR STEM STUDENT [STUDENT ...]
-        `nbgrader autograde` in course DIR (submissions in DIR/submitted/<student>/<stem>/),
-        then each student's score.
+    python scripts/classroom.py autograde DIR STEM [STUDENT ...] [--workers N]
+        `nbgrader autograde` in course DIR for each student (by default every student with a
+        submission in DIR/submitted/<student>/<stem>/), N at a time, then each one's score.
+        Cells tagged `autograde-skip` (training, measuring, drawing) are not executed, every
+        graded cell and every solution is (course_utils.grading).
 
 STEM is a notebook's name without .ipynb (e.g. 01_rnn_basics); by default, every notebook.
 """
 import argparse
 import json
 import os
+import re
 import signal
 import shutil
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
-CONFIG = '''c = get_config()
+CONFIG = '''import os
+
+from course_utils.grading import configure
+
+c = get_config()
 c.CourseDirectory.course_id = "rnn-course"
-c.Execute.timeout = 300  # seconds per cell when autograding (the slowest takes about 60)
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
+# Several graders may write the gradebook at once (classroom.py autograde --workers): SQLite
+# serialises the writes, and each waits up to 60 s for the lock instead of the default 5 s.
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(c.CourseDirectory.root, "gradebook.db?timeout=60")
+# Autograde and validate skip the cells tagged autograde-skip; 300 s per cell at most.
+configure(c, cell_timeout=300)
 '''
 
 
@@ -59,11 +72,15 @@ def make_course(root, notebook_stems):
     return root
 
 
-def nbgrader(root, *args, timeout=900):
+def nbgrader(root, *args, timeout=900, threads=None):
     """Run `nbgrader ARGS` in the course folder; raise with its log if it fails or takes
-    longer than `timeout` seconds (then it is stopped). Returns its log."""
+    longer than `timeout` seconds (then it is stopped). Returns its log. threads: the CPU
+    threads each kernel it starts may use (OMP_NUM_THREADS, COURSE_NUM_THREADS), or None."""
+    env = dict(os.environ)
+    if threads is not None:
+        env.update(OMP_NUM_THREADS=str(threads), COURSE_NUM_THREADS=str(threads))
     with tempfile.TemporaryFile("w+") as log:  # a file, not a pipe: the kernel inherits it
-        process = subprocess.Popen([sys.executable, "-m", "nbgrader", *args], cwd=root,
+        process = subprocess.Popen([sys.executable, "-m", "nbgrader", *args], cwd=root, env=env,
                                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             process.wait(timeout=timeout)
@@ -95,11 +112,63 @@ def scores(root, stem, student):
         return submission.score, submission.max_score, per_cell
 
 
-def autograde(root, stem, students):
-    """nbgrader autograde one assignment for each student; returns {student: scores(...)}."""
-    for student in students:
-        nbgrader(root, "autograde", stem, "--student", student, "--force")
+def submitted_students(root, stem):
+    """The students with a submission of `stem` in the course folder, sorted."""
+    return sorted(p.parent.parent.name for p in Path(root).glob(f"submitted/*/{stem}/{stem}.ipynb"))
+
+
+def autograde(root, stem, students=None, workers=1):
+    """nbgrader autograde one assignment for each student (default: every submitted one),
+    `workers` submissions at a time, each kernel on its share of the CPU cores.
+    Returns {student: scores(...)}, in the order of `students`."""
+    students = list(students) if students else submitted_students(root, stem)
+    if not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"autograde: workers must be a positive int, got {workers!r}")
+    threads = max(1, len(os.sched_getaffinity(0)) // workers)
+
+    def grade(student):
+        nbgrader(root, "autograde", stem, "--student", student, "--force", threads=threads)
+
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(grade, students))  # re-raises the first failure, with its log
     return {student: scores(root, stem, student) for student in students}
+
+
+def _cells(notebook_path):
+    return json.loads(Path(notebook_path).read_text(encoding="utf-8"))["cells"]
+
+
+def _nbgrader(cell):
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def exercises(source_notebook):
+    """[(solution grade_id, check grade_id)] of an instructor notebook, in order."""
+    cells = _cells(source_notebook)
+    solutions = [_nbgrader(c)["grade_id"] for c in cells if _nbgrader(c).get("solution")]
+    graded = [_nbgrader(c)["grade_id"] for c in cells if _nbgrader(c).get("grade")]
+    if len(solutions) != len(graded):
+        raise ValueError(f"exercises: {source_notebook} needs one graded check per solution cell, "
+                         f"found {len(solutions)} solutions and {len(graded)} checks")
+    return list(zip(solutions, graded))
+
+
+def make_submission(source_notebook, released_notebook, path, solved=(), wrong=()):
+    """Write a student's submission to `path`: the released notebook with the exercises whose
+    solution grade_id is in `solved` answered by the instructor's solution, and those in
+    `wrong` answered with `return None` in place of the stub. Returns `path`."""
+    by_id = {_nbgrader(c).get("grade_id"): c for c in _cells(source_notebook)}
+    notebook = json.loads(Path(released_notebook).read_text(encoding="utf-8"))
+    for cell in notebook["cells"]:
+        grade_id = _nbgrader(cell).get("grade_id")
+        if grade_id in solved:
+            cell["source"] = by_id[grade_id]["source"]
+        elif grade_id in wrong:
+            text = "".join(cell["source"])
+            cell["source"] = re.sub(r"raise NotImplementedError\(\)", "return None", text)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(notebook), encoding="utf-8")
+    return Path(path)
 
 
 def main(argv=None):
@@ -116,7 +185,9 @@ def main(argv=None):
     grade_cmd = commands.add_parser("autograde", help="autograde submissions in a course")
     grade_cmd.add_argument("dir")
     grade_cmd.add_argument("stem")
-    grade_cmd.add_argument("students", nargs="+", metavar="STUDENT")
+    grade_cmd.add_argument("students", nargs="*", metavar="STUDENT")
+    grade_cmd.add_argument("--workers", type=int, default=1,
+                           help="submissions graded at once (default 1; about one per 2 cores)")
     args = parser.parse_args(argv)
 
     if args.command == "release":
@@ -134,8 +205,14 @@ def main(argv=None):
         course = make_course(args.dir, stems(args.stems))
         print(f"nbgrader course at {course}; next: cd {course} && nbgrader generate_assignment STEM")
     else:
-        for student, (score, max_score, _) in autograde(args.dir, args.stem, args.students).items():
+        from course_utils.runtime import Timer
+
+        with Timer() as timer:
+            graded = autograde(args.dir, args.stem, args.students, args.workers)
+        for student, (score, max_score, _) in graded.items():
             print(f"{args.stem} {student}: {score:g} / {max_score:g} points")
+        print(f"{len(graded)} submissions graded in {timer.seconds:.0f} s, "
+              f"{args.workers} at a time")
     return 0
 
 

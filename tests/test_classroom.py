@@ -2,7 +2,6 @@
 instructor submission (full marks) and a partial one (every other exercise solved, the rest
 left as released: exactly the solved exercises' points)."""
 import importlib.util
-import json
 from pathlib import Path
 
 import pytest
@@ -14,12 +13,8 @@ _spec.loader.exec_module(classroom)
 STEMS = classroom.stems()
 
 
-def _cells(path):
-    return json.loads(Path(path).read_text(encoding="utf-8"))["cells"]
-
-
-def _nbgrader(cell):
-    return cell.get("metadata", {}).get("nbgrader", {})
+_cells = classroom._cells
+_nbgrader = classroom._nbgrader
 
 
 @pytest.fixture(scope="module")
@@ -61,20 +56,11 @@ def test_release_hides_every_solution(course, stem):
 
 
 def _partial_submission(course, stem, path):
-    """The released notebook with exercises 1, 3, 5, ... solved. Returns the solved grade_ids."""
-    source = _cells(course / "source" / stem / f"{stem}.ipynb")
-    notebook = json.loads((course / "release" / stem / f"{stem}.ipynb").read_text())
-    solutions = [_nbgrader(c)["grade_id"] for c in source if _nbgrader(c).get("solution")]
-    checks = [_nbgrader(c)["grade_id"] for c in source if _nbgrader(c).get("grade")]
-    assert len(solutions) == len(checks), f"{stem}: one graded check per exercise"
-    solved = {solution: check for i, (solution, check) in enumerate(zip(solutions, checks))
-              if i % 2 == 0}
-    by_id = {_nbgrader(c).get("grade_id"): c for c in source}
-    for cell in notebook["cells"]:
-        if _nbgrader(cell).get("grade_id") in solved:
-            cell["source"] = by_id[_nbgrader(cell)["grade_id"]]["source"]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(notebook))
+    """The released notebook with exercises 1, 3, 5, ... solved. Returns the solved checks."""
+    pairs = classroom.exercises(course / "source" / stem / f"{stem}.ipynb")
+    solved = dict(pairs[::2])
+    classroom.make_submission(course / "source" / stem / f"{stem}.ipynb",
+                              course / "release" / stem / f"{stem}.ipynb", path, solved=solved)
     return set(solved.values())
 
 

@@ -24,7 +24,8 @@ def _pyproject_requirements():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     listed = project["dependencies"] + [r for extra in project["optional-dependencies"].values()
                                         for r in extra]
-    return {Requirement(r).name.lower(): str(Requirement(r).specifier) for r in listed}
+    requirements = map(Requirement, listed)  # an extra may name another: course_utils[...]
+    return {r.name.lower(): str(r.specifier) for r in requirements if r.name != project["name"]}
 
 
 def _environment_requirements():

@@ -47,7 +47,7 @@ dev = device()
 #
 # Unrolled, $h_3 = f_W(f_W(f_W(h_0, x_1), x_2), x_3)$: a deep network whose layers all share $W$.
 
-# %%
+# %% tags=["autograde-skip"]
 plots.draw_unfolded_rnn(steps=4)
 plt.show()
 
@@ -330,7 +330,7 @@ def tbptt_epoch(model, head, inputs, targets, k, optimizer):
         held = max(held, meter.bytes)
     return held
 
-# %%
+# %% tags=["autograde-skip"]
 chunk_lengths = [10, 25, 50, 100, 250, 500, 1000, 2000]
 seconds, megabytes = [], []
 for k in chunk_lengths:
@@ -343,7 +343,7 @@ for k in chunk_lengths:
     megabytes.append(held / 1e6)
     print(f"k = {k:5d}: {timer.seconds:5.2f} s per pass, {held / 1e6:6.2f} MB held for backward")
 
-# %%
+# %% tags=["autograde-skip"]
 fig, (ax_time, ax_mem) = plt.subplots(1, 2, figsize=(11, 3.6))
 ax_time.plot(chunk_lengths, seconds, "o-", color=plots.PALETTE["blue"])
 ax_time.set(xscale="log", xlabel="chunk length k (steps)", ylabel="seconds per pass",
@@ -354,7 +354,7 @@ ax_mem.set(xscale="log", yscale="log", xlabel="chunk length k (steps)",
 plt.tight_layout()
 plt.show()
 
-# %%
+# %% tags=["autograde-skip"]
 growth = megabytes[-1] / megabytes[0]
 print(f"k = {chunk_lengths[-1]} holds {growth:.0f}x the memory of k = {chunk_lengths[0]} "
       f"({chunk_lengths[-1] // chunk_lengths[0]}x the steps)")
@@ -434,7 +434,7 @@ for i, seq in enumerate(sequences):
 # We train on sentences whose year stands at word positions 1 to 7 only, and test on sentences
 # where it stands at positions 8 to 14, which training never showed.
 
-# %%
+# %% tags=["autograde-skip"]
 train_sentences, train_pos = years.make_year_sentences(3000, range(1, 8), seed=1)
 same_sentences, same_pos = years.make_year_sentences(500, range(1, 8), seed=2)
 moved_sentences, moved_pos = years.make_year_sentences(500, range(8, 15), seed=3)
@@ -443,7 +443,7 @@ T_MAX = 18  # the longest sentence the grammar makes has 17 words
 for words in train_sentences[:3] + moved_sentences[:2]:
     print(" ".join(f"[{w}]" if i == words.index("in") + 1 else w for i, w in enumerate(words)))
 
-# %%
+# %% tags=["autograde-skip"]
 fig, ax = plt.subplots(figsize=(7, 3))
 bins = np.arange(0, 17) - 0.5
 ax.hist(train_pos, bins=bins, color=plots.PALETTE["blue"], label="training (positions 1-7)")
@@ -454,7 +454,7 @@ ax.legend()
 plt.show()
 
 
-# %%
+# %% tags=["autograde-skip"]
 def to_tensors(sentences, positions):
     tokens, lengths = years.encode(sentences, vocab, length=T_MAX)
     return (torch.tensor(tokens, device=dev), torch.tensor(lengths, device=dev),
@@ -473,7 +473,7 @@ moved_set = to_tensors(moved_sentences, moved_pos)
 # - the **position-wise model** feeds the whole (padded) sentence into a dense network with a
 #   separate weight for every position: the lecture's "naive attempt #1".
 
-# %%
+# %% tags=["autograde-skip"]
 class SharedRNNTagger(nn.Module):
     def __init__(self, vocab_size, embed=16, hidden=32):
         super().__init__()
@@ -500,7 +500,7 @@ class PositionWiseModel(nn.Module):
 # The training loop, in full: sample a batch, score, mask the padding, cross-entropy over
 # positions, step.
 
-# %%
+# %% tags=["autograde-skip"]
 def year_scores(model, tokens, lengths):
     scores = model(tokens)
     padding = torch.arange(tokens.shape[1], device=tokens.device)[None, :] >= lengths[:, None]
@@ -520,7 +520,7 @@ def train_year_finder(model, data, steps=300, batch=128, lr=1e-2):
         losses.append(loss.item())
     return losses
 
-# %%
+# %% tags=["autograde-skip"]
 seed_everything(0)
 models = {"shared RNN tagger": SharedRNNTagger(len(vocab)).to(dev),
           "position-wise model": PositionWiseModel(len(vocab), T_MAX).to(dev)}
@@ -540,7 +540,7 @@ for name, r in results.items():
     print(f"{name:20s} {r['parameters']:6d} parameters | year found: {r['same']:.1%} at "
           f"training positions, {r['moved']:.1%} at new positions")
 
-# %%
+# %% tags=["autograde-skip"]
 fig, (ax_loss, ax_pos) = plt.subplots(1, 2, figsize=(11, 3.6))
 colours = [plots.PALETTE["blue"], plots.PALETTE["vermillion"]]
 styles = ["o-", "s--"]
@@ -563,7 +563,7 @@ ax_pos.legend(loc="center left", fontsize=8)
 plt.tight_layout()
 plt.show()
 
-# %%
+# %% tags=["autograde-skip"]
 rnn_result, dense_result = results["shared RNN tagger"], results["position-wise model"]
 assert rnn_result["same"] > 0.95 and dense_result["same"] > 0.95, \
     "both models should solve the sentences they were trained on"
@@ -581,7 +581,7 @@ print(f"gap at new positions: {rnn_result['moved'] - dense_result['moved']:.1%}"
 # %% [markdown]
 # Try it on a sentence of your own (words outside the grammar become `<unk>`):
 
-# %%
+# %% tags=["autograde-skip"]
 def find_year(model, sentence):
     words = sentence.split()
     tokens, lengths = (torch.tensor(a, device=dev) for a in years.encode([words], vocab, T_MAX))

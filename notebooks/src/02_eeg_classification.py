@@ -295,7 +295,7 @@ rnn_two_part = fit_and_score("RNN (LSTM)", make_rnn, two_part_train, {"two-part"
 # A **bidirectional** RNN runs a second LSTM from the end of the recording backwards and reads
 # out both states at each step, so every step's score sees the whole recording. Is it better?
 
-# %%
+# %% tags=["autograde-skip"]
 make_birnn = lambda: RNNClassifier(16, hidden=32, cell="lstm", bidirectional=True, readout="max")
 birnn = fit_and_score("bidirectional RNN", make_birnn, burst_train,
                       {"in distribution": burst_test, "shifted": burst_shifted})
@@ -304,14 +304,14 @@ _ = fit_and_score("bidirectional RNN", make_birnn, two_part_train, {"two-part": 
 # %% [markdown]
 # ## 5. The table
 
-# %%
+# %% tags=["autograde-skip"]
 columns = ["parameters", "in distribution", "shifted", "two-part", "seconds"]
 print(f"{'model':>18} " + " ".join(f"{c:>15}" for c in columns))
 for name, record in results.items():
     cells = [f"{record['parameters']:>15,}"] + [f"{record[c]:>15.3f}" for c in columns[1:4]]
     print(f"{name:>18} " + " ".join(cells) + f" {record['seconds']:>13.1f} s")
 
-# %%
+# %% tags=["autograde-skip"]
 tests = ["in distribution", "shifted", "two-part"]
 fig, ax = plt.subplots(figsize=(9, 3.6))
 width = 0.8 / len(results)
@@ -341,7 +341,7 @@ plt.show()
 #
 # These checks guard the lesson:
 
-# %%
+# %% tags=["autograde-skip"]
 assert results["RNN (LSTM)"]["shifted"] >= 0.95, "the RNN should find bursts at new times"
 assert results["RNN (LSTM)"]["two-part"] >= 0.9, "the RNN should read the two-part event"
 assert results["dense"]["shifted"] <= 0.70, "the dense network should fail on shifted bursts"
@@ -361,7 +361,7 @@ checks.check_failure_prediction(prediction, measured)
 # recording's score is the highest one). Below, a scared and a calm test recording of each
 # task; the shaded spans are the events.
 
-# %%
+# %% tags=["autograde-skip"]
 def step_probabilities(model, frames):
     """sigma(s_t) for every recording and step: (N, T) NumPy."""
     with torch.no_grad():
@@ -393,7 +393,7 @@ plt.show()
 # remember one from 2-3.5 s earlier to stay silent. Memory is still the whole trick; the
 # network just chose which end of the pattern to decide at. Measured over the whole test set:
 
-# %%
+# %% tags=["autograde-skip"]
 frames, labels = two_part_test
 labels, onsets = labels.cpu().numpy(), two_part_test_data[2]
 probabilities = step_probabilities(rnn_two_part, frames)
@@ -425,7 +425,7 @@ x_train, y_train, x_test, y_test, provenance = load_scp1()
 print("train:", x_train.shape, np.bincount(y_train), " test:", x_test.shape, np.bincount(y_test))
 print("label 1 is", repr(provenance["label_1_is"]), "| source:", provenance["source"])
 
-# %%
+# %% tags=["autograde-skip"]
 channels = ["A1-Cz", "A2-Cz", "C3 front", "C3 back", "C4 front", "C4 back"]
 seconds = np.arange(x_train.shape[2]) / 256
 fig, axes = plt.subplots(2, 3, figsize=(11, 4.2), sharex=True, sharey=True)
@@ -454,7 +454,7 @@ plt.show()
 # numba has compiled it (half a minute the first time), which is why it is not rerun here. We
 # load the RNNs and score them on the test set:
 
-# %%
+# %% tags=["autograde-skip"]
 scp1_models, entry = load_scp1_ensemble()
 config = entry["config"]
 print("chosen by cross-validation:", config)
@@ -464,7 +464,7 @@ for tried in entry["grid"]:
     print(f"  {c['cell']:>4}, read-out {c['readout']:>4}, blocks of {c['block']:>2} samples: "
           f"{np.mean(tried['valid_accuracy']):.3f}")
 
-# %%
+# %% tags=["autograde-skip"]
 print(inspect.getsource(model_inputs))
 with torch.no_grad():
     scores = torch.stack([model(model_inputs(x_test, entry)) for model in scp1_models]).mean(0)
@@ -473,7 +473,7 @@ print(f"RNN ({config['cell']}, ensemble of {len(scp1_models)}): test accuracy {s
       f"trained in {entry['train_seconds']:.0f} s on {entry['machine']}")
 assert abs(scp1_rnn_accuracy - entry["test_accuracy"]) < 1e-3, "the shipped models score as recorded"
 
-# %%
+# %% tags=["autograde-skip"]
 ours = {f"our RNN ({config['cell'].upper()}, {entry['train_seconds']:.0f} s CPU)": scp1_rnn_accuracy,
         "MiniRocket, aeon (same run)": entry["minirocket_test_accuracy"]}
 table = {**{f"{k} (published)": v for k, v in PUBLISHED_TEST_ACCURACY.items()}, **ours}
@@ -491,7 +491,7 @@ plt.show()
 # %% [markdown]
 # Be honest about what this says:
 
-# %%
+# %% tags=["autograde-skip"]
 n_test = len(y_test)
 standard_error = np.sqrt(scp1_rnn_accuracy * (1 - scp1_rnn_accuracy) / n_test)
 for name, value in [("the course's goal", 0.88),

@@ -1,0 +1,128 @@
+"""A class on a real JupyterHub, end to end through its REST APIs (classroom/localhub.py):
+real Linux users, LocalProcessSpawner, the hub config instructors deploy
+(classroom/jupyterhub_config.py). The instructor generates and releases notebook 01 through the
+formgrader's API; three students fetch it, answer it through the contents API (everything, half,
+nothing) and submit it; the instructor collects, autogrades with the course's wrapper and
+exports. Needs root; CI sets COURSE_REQUIRE_HUB=1, so there it must not skip."""
+import csv
+import importlib.util
+import io
+import json
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+STEM = "01_rnn_basics"
+COURSE_ID = "rnn-course"
+TEACHER = "rnnci-teacher"
+STUDENTS = {"rnnci-ada": "everything", "rnnci-ben": "half", "rnnci-cy": "nothing"}
+
+
+def _load(name, path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+classroom = _load("classroom_script", ROOT / "scripts" / "classroom.py")
+
+if os.geteuid() != 0 or not shutil.which("useradd"):
+    if os.environ.get("COURSE_REQUIRE_HUB"):
+        pytest.fail("the JupyterHub test needs root and useradd (COURSE_REQUIRE_HUB is set)",
+                    pytrace=False)
+    pytest.skip("the JupyterHub test needs root (it creates Linux users)", allow_module_level=True)
+
+localhub = _load("localhub", ROOT / "classroom" / "localhub.py")
+
+
+@pytest.fixture(scope="module")
+def hub():
+    workdir = localhub.make_temporary_workdir()
+    try:
+        env, source = localhub.environment_for_users(workdir / "env")
+        with localhub.LocalHub([TEACHER, *STUDENTS], [TEACHER], env, source, workdir) as running:
+            running.spawned = running.spawn_all()
+            yield running
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _answers(how):
+    """The solution grade_ids a student answers: every exercise, every other one, or none."""
+    solutions = [solution for solution, _ in classroom.exercises(ROOT / "notebooks" / f"{STEM}.ipynb")]
+    return {"everything": solutions, "half": solutions[::2], "nothing": []}[how]
+
+
+def _expected_scores():
+    points = classroom.graded_points(ROOT / "notebooks" / f"{STEM}.ipynb")
+    checks = dict(classroom.exercises(ROOT / "notebooks" / f"{STEM}.ipynb"))
+    return {student: sum(points[checks[s]] for s in _answers(how)) for student, how in STUDENTS.items()}
+
+
+def _student_turn(hub, student, how):
+    """Fetch the released notebook, answer `how` much of it in the file, submit it."""
+    listed = hub.user_api(student, "GET", f"assignments?course_id={COURSE_ID}")
+    assert any(a["assignment_id"] == STEM and a["status"] == "released" for a in listed["value"]), listed
+    query = f"course_id={COURSE_ID}&assignment_id={STEM}"
+    hub.user_api(student, "POST", f"assignments/fetch?{query}")
+    path = f"{STEM}/{STEM}.ipynb"
+    with tempfile.TemporaryDirectory() as tmp:
+        released, answered = Path(tmp) / "released.ipynb", Path(tmp) / "answered.ipynb"
+        released.write_text(json.dumps(hub.read_notebook(student, path)))
+        classroom.make_submission(ROOT / "notebooks" / f"{STEM}.ipynb", released, answered,
+                                  solved=_answers(how))
+        hub.write_notebook(student, path, json.loads(answered.read_text()))
+    submitted = hub.user_api(student, "POST", f"assignments/submit?{query}")
+    assert any(a["assignment_id"] == STEM and a["status"] == "submitted"
+               for a in submitted["value"]), submitted
+
+
+def test_a_class_round_trip_on_a_real_hub(hub, capsys):
+    course = f"/home/{TEACHER}/{COURSE_ID}"
+    api = f"formgrader/api/assignment/{STEM}"
+    listed = hub.user_api(TEACHER, "GET", "formgrader/api/assignments")
+    assert STEM in {a["name"] for a in listed}, "the instructor's course folder lists notebook 01"
+    assert hub.user_api(TEACHER, "POST", f"{api}/assign")["success"]
+    assert hub.user_api(TEACHER, "POST", f"{api}/release")["success"]
+
+    for student, how in STUDENTS.items():
+        _student_turn(hub, student, how)
+
+    assert hub.user_api(TEACHER, "POST", f"{api}/collect")["success"]
+    script = hub.source / "scripts" / "classroom.py"
+    printed, error = hub.run_code(TEACHER, (
+        "import subprocess, sys\n"
+        f"grade = subprocess.run([sys.executable, {str(script)!r}, 'autograde', {course!r}, "
+        f"{STEM!r}, '--workers', '2'], capture_output=True, text=True)\n"
+        "print(grade.stdout, grade.stderr[-3000:])\n"
+        f"export = subprocess.run(['nbgrader', 'export'], cwd={course!r}, capture_output=True, "
+        "text=True)\n"
+        "print(export.stderr[-2000:])\n"
+        "assert grade.returncode == 0 and export.returncode == 0\n"))
+    assert error is None, f"{error}\n{printed}\n{hub.log_tail()}"
+
+    rows = list(csv.DictReader(io.StringIO(hub.read_text(TEACHER, f"{COURSE_ID}/grades.csv"))))
+    max_score = sum(classroom.graded_points(ROOT / "notebooks" / f"{STEM}.ipynb").values())
+    graded = {(r["assignment"], r["student_id"], float(r["raw_score"]), float(r["score"]),
+               float(r["max_score"])) for r in rows}
+    assert graded == {(STEM, student, score, score, max_score)
+                      for student, score in _expected_scores().items()}, rows
+
+    submissions = hub.user_api(TEACHER, "GET", f"formgrader/api/submissions/{STEM}")
+    assert {s["student"]: s["score"] for s in submissions} == _expected_scores()
+    assert all(s["autograded"] for s in submissions)
+    with capsys.disabled():
+        spawned = ", ".join(f"{n} {s:.0f} s" for n, s in hub.spawned.items())
+        summary = next(l for l in printed.splitlines() if "graded in" in l)
+        print(f"\n  hub round trip: spawned {spawned}; {summary.strip()}")
+
+
+def test_a_student_cannot_use_the_formgrader(hub):
+    with pytest.raises(RuntimeError, match="404"):
+        hub.user_api("rnnci-cy", "GET", "formgrader/api/assignments")
