@@ -105,19 +105,13 @@ def prepare_user(spawner):
     (classroom/student/ comes first on its JUPYTER_CONFIG_PATH)."""
     name = spawner.user.name
     if name in INSTRUCTORS:
-        account = pwd.getpwnam(name)
-        root = course_folder(name)
-        jupyter = Path(account.pw_dir) / ".jupyter"
-        created = []
+        account, script = pwd.getpwnam(name), _classroom_script()
+        root, jupyter = course_folder(name), Path(account.pw_dir) / ".jupyter"
+        fresh = [p for p in (root, jupyter) if not p.exists()]
         if not root.exists():
-            _classroom_script().make_course(root, _classroom_script().stems())
-            created.append(root)
-        if not (jupyter / "nbgrader_config.py").exists():
-            jupyter.mkdir(exist_ok=True)
-            (jupyter / "nbgrader_config.py").write_text(
-                f"c = get_config()\nc.CourseDirectory.root = {str(root)!r}\n")
-            created.append(jupyter)
-        for top in created:
+            script.make_course(root, script.stems())
+        config = script.point_formgrader_at(root, jupyter)
+        for top in [*fresh, config]:  # what was made here belongs to the instructor
             for path in [top, *top.rglob("*")]:
                 os.chown(path, account.pw_uid, account.pw_gid)
     else:

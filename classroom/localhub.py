@@ -78,6 +78,12 @@ def build_environment(folder, log=print):
     return env, source
 
 
+def set_password(user, password):
+    """Give a Linux user a password (for logging in through the hub's page)."""
+    subprocess.run(["chpasswd"], input=f"{user}:{password}\n", text=True, check=True,
+                   capture_output=True)
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -5,7 +5,8 @@ nbgrader's own commands. Needs the test extra (`pip install -e ".[test]"`), whic
         Student versions of the notebooks (solutions replaced by stubs) in release/,
         and the points each notebook is worth.
     python scripts/classroom.py course DIR [STEM ...]
-        An nbgrader course folder at DIR: nbgrader_config.py and source/<stem>/<stem>.ipynb.
+        An nbgrader course folder at DIR: nbgrader_config.py and source/<stem>/<stem>.ipynb,
+        and ~/.jupyter/nbgrader_config.py pointing the formgrader at it (unless one exists).
         From there use nbgrader itself: generate_assignment, release_assignment, collect,
         autograde, formgrader (see the README's "For instructors").
     python scripts/classroom.py autograde DIR STEM [STUDENT ...] [--workers N]
@@ -72,11 +73,24 @@ def make_course(root, notebook_stems):
     return root
 
 
+def point_formgrader_at(root, jupyter_dir=None):
+    """Write <jupyter_dir>/nbgrader_config.py (default ~/.jupyter) setting
+    CourseDirectory.root to the course folder `root`, unless that file exists: without it the
+    formgrader, which starts in the home folder, lists nothing. Returns the file's path."""
+    path = Path(jupyter_dir or Path.home() / ".jupyter") / "nbgrader_config.py"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"c = get_config()\nc.CourseDirectory.root = {str(Path(root).resolve())!r}\n")
+    return path
+
+
 def nbgrader(root, *args, timeout=900, threads=None):
     """Run `nbgrader ARGS` in the course folder; raise with its log if it fails or takes
     longer than `timeout` seconds (then it is stopped). Returns its log. threads: the CPU
     threads each kernel it starts may use (OMP_NUM_THREADS, COURSE_NUM_THREADS), or None."""
-    env = dict(os.environ)
+    # nbgrader runs `alembic` when it makes a gradebook: this Python's scripts come first.
+    env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent),
+                                                  os.environ.get("PATH", "")])}
     if threads is not None:
         env.update(OMP_NUM_THREADS=str(threads), COURSE_NUM_THREADS=str(threads))
     with tempfile.TemporaryFile("w+") as log:  # a file, not a pipe: the kernel inherits it
@@ -203,7 +217,9 @@ def main(argv=None):
                       f"{sum(points.values()):g} points")
     elif args.command == "course":
         course = make_course(args.dir, stems(args.stems))
-        print(f"nbgrader course at {course}; next: cd {course} && nbgrader generate_assignment STEM")
+        config = point_formgrader_at(course)
+        print(f"nbgrader course at {course} (the formgrader finds it through {config}); next: "
+              f"cd {course} && nbgrader generate_assignment STEM")
     else:
         from course_utils.runtime import Timer
 

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from course_utils import grading
+
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("classroom", ROOT / "scripts" / "classroom.py")
 classroom = importlib.util.module_from_spec(_spec)
@@ -81,7 +83,7 @@ def test_autograde_gives_full_marks_to_the_solutions_and_none_to_stubs(course, s
                                  course / "submitted" / "partial" / stem / f"{stem}.ipynb")
     points = classroom.graded_points(course / "release" / stem / f"{stem}.ipynb")
 
-    results = classroom.autograde(course, stem, ["instructor", "partial"])
+    results = classroom.autograde(course, stem, ["instructor", "partial"], workers=2)
 
     score, max_score, _ = results["instructor"]
     assert max_score == sum(points.values()) > 0
@@ -109,6 +111,32 @@ def test_stubs_fail_with_the_checks_message_and_nothing_fails_before(course, ste
             assert error["ename"] == "ExerciseError", error["ename"]
             assert len(error["traceback"]) == 1, "a friendly message, not a traceback wall"
             assert "not implemented yet" in error["evalue"] or "not answered yet" in error["evalue"]
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_grading_runs_every_cell_but_the_lessons_heavy_ones(course, stem):
+    graded = course / "autograded" / "instructor" / stem / f"{stem}.ipynb"
+    if not graded.exists():
+        pytest.skip("needs the autograde test above to have run")
+    source = [c for c in _cells(course / "source" / stem / f"{stem}.ipynb") if c["cell_type"] == "code"]
+    cells = [c for c in _cells(graded) if c["cell_type"] == "code"]
+    assert len(cells) == len(source)
+    for before, after in zip(source, cells):
+        ran = after["execution_count"] is not None
+        assert ran != grading.skipped_when_grading(before), "".join(before["source"])[:200]
+        assert not [o for o in after["outputs"] if o["output_type"] == "error"], \
+            "".join(before["source"])[:200]
+
+
+def test_a_skip_tag_never_skips_a_graded_cell_or_a_solution():
+    tagged = {"cell_type": "code", "metadata": {"tags": [grading.SKIP_TAG]}}
+    assert grading.skipped_when_grading(tagged)
+    assert not grading.skipped_when_grading({**tagged, "metadata": {}})
+    for role in ("grade", "solution"):
+        cell = {"cell_type": "code", "metadata": {"tags": [grading.SKIP_TAG], "nbgrader": {role: True}}}
+        assert not grading.skipped_when_grading(cell), role
+    with pytest.raises(ValueError, match="cell"):
+        grading.skipped_when_grading("a cell")
 
 
 @pytest.mark.parametrize("stem", STEMS)

@@ -126,3 +126,34 @@ def test_a_class_round_trip_on_a_real_hub(hub, capsys):
 def test_a_student_cannot_use_the_formgrader(hub):
     with pytest.raises(RuntimeError, match="404"):
         hub.user_api("rnnci-cy", "GET", "formgrader/api/assignments")
+
+
+def test_what_a_student_sees_in_the_assignments_panel(hub):
+    """A student logs in with their Linux password and opens the Assignments panel; the
+    screenshot goes to ci-artifacts/hub/ (the README shows a copy of it)."""
+    from test_browser import CHROMIUM, CHROMIUM_ARGS, _browser_or_skip
+
+    sync_playwright = _browser_or_skip()
+    student, password = "rnnci-ada", "a-class-of-100"
+    localhub.set_password(student, password)
+    artifacts = Path(os.environ.get("COURSE_ARTIFACTS", ROOT / "ci-artifacts")) / "hub"
+    artifacts.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 760})
+        page.goto(f"{hub.url}/hub/login")
+        page.fill("#username_input", student)
+        page.fill("#password_input", password)
+        page.click("#login_submit")
+        page.wait_for_url(f"**/user/{student}/lab**", timeout=120_000)
+        page.wait_for_selector(".jp-LauncherCard", timeout=120_000)
+        page.keyboard.press("Control+Shift+C")
+        page.keyboard.type("Assignment List")
+        page.keyboard.press("Enter")
+        panel = page.wait_for_selector("#nbgrader-assignment-list, .nbgrader-AssignmentList, "
+                                       "text=Submitted assignments", timeout=60_000)
+        page.wait_for_selector(f"text={STEM}", timeout=60_000)
+        page.screenshot(path=str(artifacts / "assignments-panel.png"))
+        text = page.inner_text("body")
+        browser.close()
+    assert panel is not None and STEM in text and "Submitted" in text

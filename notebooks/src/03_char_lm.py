@@ -82,7 +82,7 @@ for iteration in range(201):
 # %% [markdown]
 # The output layer's scores at each step, as on the lecture's slide (the target is framed):
 
-# %%
+# %% tags=["autograde-skip"]
 fig, ax = plt.subplots(figsize=(5.5, 3.6))
 image = ax.imshow(scores.T, cmap="cividis")
 for t, target in enumerate(targets):
@@ -125,7 +125,7 @@ assert generate_hello(params) == "hello"
 # `PROVENANCE.json` says where from). The last 10 % of every play is held out for validation.
 # Loading checks each file's sha256.
 
-# %%
+# %% tags=["autograde-skip"]
 train_text, valid_text, provenance = load_shakespeare()
 vocab = Vocabulary(provenance["vocabulary"])
 train_ids, valid_ids = (torch.tensor(vocab.encode(t)) for t in (train_text, valid_text))
@@ -141,7 +141,7 @@ print("---\n" + train_text[2000:2300])
 # $\ln 2$). Two baselines: guessing uniformly among the characters, $\ln V$ nats, and the
 # **unigram** model that knows only how often each character occurs.
 
-# %%
+# %% tags=["autograde-skip"]
 counts = np.bincount(train_ids.numpy(), minlength=len(vocab)) + 1  # +1: no zero probabilities
 unigram = counts / counts.sum()
 baselines = {"uniform": np.log(len(vocab)), "unigram": -np.log(unigram[valid_ids.numpy()]).mean()}
@@ -164,7 +164,7 @@ print(inspect.getsource(train.train_tbptt))
 # One minute of training on a laptop CPU: a one-layer LSTM with 256 units (`CELL` can be
 # `"gru"` or `"rnn"` too). The plot updates as it learns.
 
-# %%
+# %% tags=["autograde-skip"]
 CELL = "lstm"
 quick = train.QUICK_CHARLM
 print(quick)
@@ -173,7 +173,7 @@ quick_model = CharLM(len(vocab), **{**quick["model"], "cell": CELL}).to(dev)
 QUICK_STEPS = quick["steps"]
 print(f"{sum(p.numel() for p in quick_model.parameters()):,} parameters")
 
-# %%
+# %% tags=["autograde-skip"]
 def redraw(step, loss):
     """Called after every training step: redraw the live plot every 50 steps."""
     live_losses.append(loss)
@@ -186,7 +186,7 @@ def redraw(step, loss):
         ax.legend(loc="upper right")
         handle.update(fig)
 
-# %%
+# %% tags=["autograde-skip"]
 fig, ax = plt.subplots(figsize=(7, 3.3))
 handle, live_losses = display(fig, display_id=True), []  # one plot, redrawn in place
 result = train.train_tbptt(quick_model, train_ids.to(dev), QUICK_STEPS, quick["batch"],
@@ -196,14 +196,14 @@ quick_nats = train.evaluate_nats(quick_model, valid_ids.to(dev))
 print(f"{QUICK_STEPS} steps in {result['seconds']:.0f} s ({result['chars_per_second']:,.0f} chars/s); "
       f"validation: {quick_nats:.3f} nats/char = {quick_nats / np.log(2):.3f} bits/char")
 
-# %%
+# %% tags=["autograde-skip"]
 assert quick_nats < baselines["unigram"] - 1, "a minute of training should beat the unigram model"
 assert quick_nats <= 1.85, "the course's goal for one minute of training"
 
 # %% [markdown]
 # What it writes after one minute (we will meet `sampling.sample` properly in section 5):
 
-# %%
+# %% tags=["autograde-skip"]
 print(sampling.sample(quick_model.cpu(), vocab, "Ham.\n", 300, temperature=0.8))
 
 # %% [markdown]
@@ -214,7 +214,7 @@ print(sampling.sample(quick_model.cpu(), vocab, "Ham.\n", 300, temperature=0.8))
 # (its sha256 is checked; `weights_only` loading cannot run code) and score it on the same
 # validation text.
 
-# %%
+# %% tags=["autograde-skip"]
 state, entry = load("shakespeare", "charlm_lstm.pt")
 model = CharLM(**entry["model"])
 model.load_state_dict(state)  # float16 on disk, float32 in memory
@@ -223,7 +223,7 @@ print(f"trained {entry['seconds'] / 60:.0f} min, {entry['chars_seen'] / 1e6:.0f}
 print(f"validation: {checkpoint_nats:.3f} nats/char = {checkpoint_nats / np.log(2):.3f} bits/char")
 assert checkpoint_nats <= 1.45, "the shipped model should reach 1.45 nats/char"
 
-# %%
+# %% tags=["autograde-skip"]
 fig, ax = plt.subplots(figsize=(7, 3))
 names = ["uniform", "unigram", "LSTM, 1 min", "LSTM, shipped"]
 values = [baselines["uniform"], baselines["unigram"], quick_nats, checkpoint_nats]
@@ -234,7 +234,7 @@ ax.set(xlabel="validation cross-entropy (nats per character; lower is better)",
 ax.invert_yaxis()
 plt.show()
 
-# %%
+# %% tags=["autograde-skip"]
 print(sampling.sample(model, vocab, "Ham.\n", 500, temperature=0.8))
 
 # %% [markdown]
@@ -288,7 +288,7 @@ checks.check_top_k_filter(top_k_filter)
 # How much choice does the model leave? The **entropy** of the next-character distribution,
 # averaged over 2,000 positions of the validation text, as the temperature changes:
 
-# %%
+# %% tags=["autograde-skip"]
 with torch.no_grad():
     logits, _ = model(valid_ids[:2001][None])
 positions = logits[0, :-1].numpy()
@@ -307,7 +307,7 @@ assert np.all(np.diff(mean_entropy) > 0), "entropy should grow with temperature"
 # %% [markdown]
 # The same prime at four temperatures:
 
-# %%
+# %% tags=["autograde-skip"]
 columns = [(t, sampling.sample(model, vocab, "Ham.\n", 220, temperature=t, seed=1))
            for t in (0.4, 0.8, 1.0, 1.5)]
 cells = "".join(f"<td style='vertical-align:top; padding:6px'><b>τ = {t}</b><pre style='white-space:"
@@ -318,7 +318,7 @@ display(HTML(f"<table><tr>{cells}</tr></table>"))
 # Your turn: prime it with any text (characters outside the vocabulary are dropped) and move the
 # sliders. Top-k 0 means "keep all".
 
-# %%
+# %% tags=["autograde-skip"]
 def write(prime="ROMEO.\nBut soft", temperature=0.8, top_k=0, seed=0):
     prime = "".join(c for c in prime if c in vocab.index) or "\n"
     text = sampling.sample(model, vocab, prime, 300, temperature, top_k or None, seed)
@@ -339,7 +339,7 @@ ipywidgets.interact(write, prime=ipywidgets.Text("ROMEO.\nBut soft"),
 # being **inside square brackets** (stage directions like `[Exit.]`), the **position in the line**,
 # and being **at the start of a line**.
 
-# %%
+# %% tags=["autograde-skip"]
 def top_layer_cells(model, ids):
     """Cell states c_t of the top LSTM layer, step by step: (T, hidden)."""
     lower = torch.nn.LSTM(model.rnn.input_size, model.rnn.hidden_size, batch_first=True)
@@ -382,7 +382,7 @@ for name, feature in features.items():
     best[name] = (unit, r[unit])
     print(f"{name:18s}: unit {unit:3d}, correlation {r[unit]:+.2f}")
 
-# %%
+# %% tags=["autograde-skip"]
 def colour_text(text, values):
     """HTML: each character on a background from blue (low) through white to red (high)."""
     scale = np.abs(values).max() + 1e-8
@@ -400,7 +400,7 @@ for name, (unit, r) in best.items():
     display(HTML(f"<p><b>unit {unit}</b> ({name}, correlation {r:+.2f})</p>"
                  + colour_text(snippet[window], cells_c[window, unit] * np.sign(r))))
 
-# %%
+# %% tags=["autograde-skip"]
 assert abs(best["inside [brackets]"][1]) > 0.5, "some unit should track stage directions"
 assert abs(best["position in line"][1]) > 0.5, "some unit should track the position in the line"
 

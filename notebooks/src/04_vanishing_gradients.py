@@ -64,7 +64,7 @@ alignment = abs(h[-1] @ Q[:, 0]) / np.linalg.norm(h[-1])
 print(f"after {steps} steps, h points along the top eigenvector: |cos angle| = {alignment:.4f}")
 assert alignment > 0.99
 
-# %%
+# %% tags=["autograde-skip"]
 fig, (ax_c, ax_dir) = plt.subplots(1, 2, figsize=(11, 3.8))
 resolvable = np.abs(components) > 1e-13 * h_norms  # below this, float64 rounding of h shows
 for i, (lam, colour) in enumerate(zip(eigenvalues, colours)):
@@ -116,7 +116,7 @@ for name, matrix in [("normal", normal), ("non-normal", skewed)]:
     print(f"{name:10s}: spectral radius {rho:.3f}, largest singular value {sigma:.3f}, "
           f"max_t ||W^t|| = {10 ** power_logs[name].max():.1f}")
 
-# %%
+# %% tags=["autograde-skip"]
 fig, ax = plt.subplots(figsize=(7, 3.8))
 ax.plot(every_step, 10.0 ** power_logs["normal"], color=plots.PALETTE["blue"],
         label="normal W: $\\|W^t\\|_2$")
@@ -184,7 +184,7 @@ def cell_with_radius(radius, nonlinearity="tanh", hidden=32, seed=0):
         cell.weight_hh.copy_(W * radius / torch.linalg.eigvals(W).abs().max())
     return cell
 
-# %%
+# %% tags=["autograde-skip"]
 T = 100
 x_seq = torch.randn(T, 1, generator=torch.Generator().manual_seed(1))
 radii = [0.5, 0.9, 1.0, 1.1, 1.5, 2.0]
@@ -199,7 +199,7 @@ assert measured[0.5][0] < 1e-10 < 1 < measured[2.0][0], "small radii vanish, lar
 # The widgets below compute the same Jacobians in NumPy (`course_utils.dynamics`), which is fast
 # enough to follow a slider. Before trusting them, compare with autograd:
 
-# %%
+# %% tags=["autograde-skip"]
 def numpy_trajectory(cell, x):
     """The cell's states in NumPy via course_utils.dynamics; the bias rides as a constant input."""
     Wh = cell.weight_hh.detach().double().numpy().T  # course convention: h @ Wh
@@ -216,7 +216,7 @@ difference = np.abs(numpy_log - np.log10(measured[1.5][t_steps])).max()
 print(f"NumPy vs autograd, largest difference in log10 norm: {difference:.1e}")
 assert difference < 1e-4, "course_utils.dynamics should match torch autograd"
 
-# %%
+# %% tags=["autograde-skip"]
 fig, (ax_t, ax_r) = plt.subplots(1, 2, figsize=(11, 3.8))
 for radius, colour in zip(radii, colours):
     ax_t.plot(T - np.arange(T + 1), measured[radius], color=colour, label=f"ρ = {radius}")
@@ -244,14 +244,14 @@ assert survival["tanh"] < -10, "tanh at the same scale: the gradient has vanishe
 # RNN crosses from vanishing to exploding exactly at scale 1; tanh needs a far larger scale
 # before anything survives 100 steps. Why? Its derivative:
 
-# %%
+# %% tags=["autograde-skip"]
 a = np.linspace(-4, 4, 200)
 pre_activations = {}
 for radius in (0.9, 2.0):
     _, _, derivs, pre_activations[radius] = numpy_trajectory(cell_with_radius(radius), x_seq)
     print(f"radius {radius}: mean tanh'(a) over all units and steps = {derivs.mean():.2f}")
 
-# %%
+# %% tags=["autograde-skip"]
 fig, (ax_f, ax_h) = plt.subplots(1, 2, figsize=(11, 3.6))
 ax_f.plot(a, np.tanh(a), color=plots.PALETTE["blue"], label="tanh(a)")
 ax_f.plot(a, 1 - np.tanh(a) ** 2, color=plots.PALETTE["vermillion"], label="tanh'(a) = 1 - tanh²(a)")
@@ -266,7 +266,7 @@ ax_h.legend()
 plt.tight_layout()
 plt.show()
 
-# %%
+# %% tags=["autograde-skip"]
 saturation = {r: np.mean(1 - np.tanh(pre_activations[r]) ** 2) for r in pre_activations}
 assert saturation[2.0] < 0.6 * saturation[0.9], "larger weights should saturate tanh more"
 
@@ -335,7 +335,7 @@ checks.check_clip_by_norm(clip_by_norm)
 # $h_0 = 0.5$ and loss $(h_T - 0.7)^2$, is enough to see one. Past $w \approx 4$ the recurrence
 # has two stable states, and a tiny change of $(w, b)$ flips which one $h_T$ ends in.
 
-# %%
+# %% tags=["autograde-skip"]
 w_grid, b_grid = np.meshgrid(np.linspace(2, 10, 321), np.linspace(-6, 1, 281))
 surface, _, _ = dynamics.cliff_loss_and_grad(w_grid, b_grid, T=20)
 start, lr, threshold = (7.0, -2.0), 0.01, 20.0
@@ -345,7 +345,7 @@ for name, (path, losses) in paths.items():
     jumps = np.linalg.norm(np.diff(path, axis=0), axis=1)
     print(f"{name:25s}: largest step {jumps.max():6.2f}, final loss {losses[-1]:.3f}")
 
-# %%
+# %% tags=["autograde-skip"]
 fig, (ax_s, ax_l) = plt.subplots(1, 2, figsize=(12, 4.2), width_ratios=(1.3, 1))
 mesh = ax_s.pcolormesh(w_grid, b_grid, np.log10(surface + 1e-6), cmap="cividis", shading="auto")
 fig.colorbar(mesh, ax=ax_s, label="log10 loss")
@@ -368,7 +368,7 @@ ax_l.legend(fontsize=8)
 plt.tight_layout()
 plt.show()
 
-# %%
+# %% tags=["autograde-skip"]
 (plain_path, plain_losses), (clip_path, clip_losses) = paths.values()
 plain_jump = np.linalg.norm(np.diff(plain_path, axis=0), axis=1).max()
 clip_jump = np.linalg.norm(np.diff(clip_path, axis=0), axis=1).max()
@@ -397,14 +397,14 @@ assert clip_losses[-1] < plain_losses[-1], "clipping should end at a lower loss 
 #   stay put, and the curves bulge up before they fall.
 # - Lengthen $T$ to 500 with $\rho = 2$: the plot says "exploded" instead of overflowing.
 
-# %%
+# %% tags=["autograde-skip"]
 eigen_explorer = widgets.eigenvalue_explorer()
 eigen_explorer
 
 # %% [markdown]
 # The claims above, checked on the explorer itself (this is what moving its sliders does):
 
-# %%
+# %% tags=["autograde-skip"]
 eigen_explorer.set(structure="normal", T=100, radius=0.9)
 vanishing = eigen_explorer.state["jacobian_log"][0]
 eigen_explorer.set(radius=1.1)
@@ -433,11 +433,11 @@ eigen_explorer.set(radius=0.95, T=100, structure="normal")  # back to the start
 # - Surprise: ReLU at scale 1 with $T = 200$. The gradient at $h_0$ has vanished, yet the run
 #   without clipping still diverges. Look at the middle of the curve, and at the forward pass.
 
-# %%
+# %% tags=["autograde-skip"]
 explosion_explorer = widgets.explosion_explorer()
 explosion_explorer
 
-# %%
+# %% tags=["autograde-skip"]
 explosion_explorer.set(nonlinearity="relu", scale=1.2, threshold="1")
 state = explosion_explorer.state
 plain, clipped = state["losses"]

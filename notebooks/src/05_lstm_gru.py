@@ -228,7 +228,7 @@ print(f"target : {y_demo[0]:.2f}   (baseline MSE {BASELINE_MSE:.3f})")
 # forget gates start with the *chrono* initialisation of Tallec & Ollivier, 2018). Loading checks
 # each file's sha256. We test every model here, on fresh sequences:
 
-# %%
+# %% tags=["autograde-skip"]
 lengths, cells = (50, 100, 200), ("rnn", "lstm", "gru")
 adding_models, test_mse = {}, {}
 for T in lengths:
@@ -242,7 +242,7 @@ print("test MSE        " + "".join(f"T = {T:<9d}" for T in lengths))
 for cell in cells:
     print(f"{cell:5s}           " + "".join(f"{test_mse[cell, T]:<13.4f}" for T in lengths))
 
-# %%
+# %% tags=["autograde-skip"]
 fig, ax = plt.subplots(figsize=(7, 3.8))
 for cell in cells:
     history = np.array(adding_models[cell, 100][1]["history"])
@@ -253,7 +253,7 @@ ax.set(yscale="log", xlabel="training time (s, 2-core CPU)", ylabel="validation 
 ax.legend()
 plt.show()
 
-# %%
+# %% tags=["autograde-skip"]
 assert test_mse["lstm", 100] < 0.01 and test_mse["gru", 100] < 0.01, \
     "at T = 100 the gated cells should solve the adding problem"
 assert test_mse["rnn", 100] > 0.9 * BASELINE_MSE, "... and the vanilla RNN should stay near 1/6"
@@ -264,7 +264,7 @@ print(f"T = 100: LSTM {test_mse['lstm', 100]:.4f}, GRU {test_mse['gru', 100]:.4f
 # ### Watch it learn
 # A short live run: an LSTM and a vanilla RNN, the same number of steps each, at $T = 50$.
 
-# %%
+# %% tags=["autograde-skip"]
 def train_live(cell, T=50, steps=LIVE_STEPS, seed=0):
     seed_everything(seed)
     model = LastStateModel(cell, 2, 64, 1).to(dev)
@@ -285,7 +285,7 @@ def train_live(cell, T=50, steps=LIVE_STEPS, seed=0):
 
 live = {cell: train_live(cell) for cell in ("rnn", "lstm")}
 
-# %%
+# %% tags=["autograde-skip"]
 fig, ax = plt.subplots(figsize=(7, 3.5))
 for cell, losses in live.items():
     smooth = np.convolve(losses, np.ones(25) / 25, mode="valid")
@@ -317,7 +317,7 @@ assert final["lstm"] < 0.5 * BASELINE_MSE < final["rnn"], "the LSTM learns, the 
 # Set B also has a GRU that starts from torch's default initialisation; all the other gated
 # cells start from the chrono initialisation (their forget or update gates start near "keep").
 
-# %%
+# %% tags=["autograde-skip"]
 tokens, labels, text = make_birthplace(1, 12, seed=5)
 print(text, "→", LANGUAGES[labels[0]])
 variants = {"A": [("rnn", "rnn"), ("lstm", "lstm"), ("gru", "gru")],
@@ -334,7 +334,7 @@ for gap in gaps:
         with torch.no_grad():
             accuracy[key].append(np.mean(model(torch.tensor(tokens)).argmax(1).numpy() == labels))
 
-# %%
+# %% tags=["autograde-skip"]
 fig, axes = plt.subplots(1, 2, figsize=(12, 3.8), sharey=True)
 for ax, regime in zip(axes, "AB"):
     low, high = map(int, regime_gaps[regime].split("-"))
@@ -352,7 +352,7 @@ axes[1].legend(loc="center right", fontsize=8)
 plt.tight_layout()
 plt.show()
 
-# %%
+# %% tags=["autograde-skip"]
 def acc(regime, label, gap):
     return accuracy[regime, label][list(gaps).index(gap)]
 
@@ -377,7 +377,7 @@ assert acc("B", "rnn", 60) < 0.3 and acc("B", "gru (default init)", 60) < 0.3, \
 #
 # Try it one sentence at a time with the set-B models (probabilities are each model's softmax):
 
-# %%
+# %% tags=["autograde-skip"]
 def ask(gap=40, seed=0):
     tokens, labels, text = make_birthplace(1, gap, seed=seed)
     print(text, "...?", f"  (answer: {LANGUAGES[labels[0]]})")
@@ -406,7 +406,7 @@ ipywidgets.interact(ask, gap=ipywidgets.IntSlider(40, 0, 120, description="gap (
 # 256 sequences) on the adding problem with $T = 100$, running each cell step by step, for the
 # models at initialisation and after training.
 
-# %%
+# %% tags=["autograde-skip"]
 def gradient_through_time(model, x, y):
     """Mean over the batch of ||dL/dh_t|| for t = 0..T, via autograd, one step at a time.
 
@@ -432,7 +432,7 @@ def as_initialised(cell, T=100):
         chrono_init(model.rnn, T, torch.Generator().manual_seed(0))
     return model
 
-# %%
+# %% tags=["autograde-skip"]
 x_probe, y_probe = (torch.tensor(a) for a in make_adding(256, 100, seed=5))
 flow = {(cell, when): gradient_through_time(model, x_probe, y_probe)
         for cell in cells
@@ -449,7 +449,7 @@ axes[1].legend()
 plt.tight_layout()
 plt.show()
 
-# %%
+# %% tags=["autograde-skip"]
 decay = {key: np.log10(g[0] / g[-1]) for key, g in flow.items()}  # orders of magnitude lost
 for cell in cells:
     print(f"{cell.upper():4s}: over 100 steps the gradient shrinks by 10^{-decay[cell, 'initialised']:.1f}"
@@ -469,7 +469,7 @@ assert decay["lstm", "trained"] > -2 and decay["gru", "trained"] > -2, \
 # one you checked against torch in section 1), which keeps every gate's value, and draw the input,
 # forget and output gates of the units that react most to the markers.
 
-# %%
+# %% tags=["autograde-skip"]
 lstm_model = adding_models["lstm", 100][0]
 Wx, Wh, b = layers.lstm_params_from_torch(
     *(p.detach().double().numpy() for p in (lstm_model.rnn.weight_ih_l0,
@@ -486,7 +486,7 @@ contrast = gates["i"][marked].mean(0) - gates["i"][~marked].mean(0)  # per unit
 units = np.argsort(contrast)[::-1][:12]
 print("input-gate contrast (marked - unmarked steps) of the top units:", np.round(contrast[units], 2))
 
-# %%
+# %% tags=["autograde-skip"]
 example = 0
 fig, axes = plt.subplots(3, 1, figsize=(11, 6.5), sharex=True)
 for ax, name, label in zip(axes, "ifo", ("input gate i", "forget gate f", "output gate o")):
@@ -500,7 +500,7 @@ axes[-1].set_xlabel("time step (red lines: the two marked steps)")
 fig.colorbar(image, ax=axes, label="gate value", shrink=0.8)
 plt.show()
 
-# %%
+# %% tags=["autograde-skip"]
 memory = np.cumprod(gates["f"][:, ::-1], axis=1)[:, ::-1]  # prod_{k >= t} f_k, per unit
 kept = np.median(memory[:, 0, units], axis=0)  # kept from the first step to the last
 print("median product of forget gates over all 100 steps, top units:", np.round(kept, 2))

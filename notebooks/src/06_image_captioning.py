@@ -65,7 +65,7 @@ red_triangles = sum(any((o["colour"], o["shape"]) == ("red", "triangle") for o i
 print("training scenes with a red triangle:", red_triangles)
 assert red_triangles == 0
 
-# %%
+# %% tags=["autograde-skip"]
 def gallery(images, titles, columns=6, size=2.0, colours=None):
     """Images (N, 3, 64, 64) in a grid with a caption under each."""
     rows = -(-len(images) // columns)
@@ -151,7 +151,7 @@ with torch.no_grad():
 print(f"untrained: {untrained:.2f} nats per word; ln V = {np.log(len(vocab)):.2f}")
 assert abs(untrained - np.log(len(vocab))) < 0.3
 
-# %%
+# %% tags=["autograde-skip"]
 torch.manual_seed(0)
 live = train.fit_captioner(model.to(dev), images.to(dev), ids.to(dev), epochs=100, seconds=20)
 print(f"{len(live['losses'])} steps ({live['epochs']:.1f} epochs) in {live['seconds']:.0f} s; "
@@ -176,7 +176,7 @@ for decoder in ("rnn", "lstm", "attention"):
     print(f"{decoder}: {e['seconds'] / 60:.0f} min, {e['steps']:,} steps; validation BLEU-4 "
           f"{e['valid_bleu4']:.3f}, exact {e['valid_exact']:.3f}")
 
-# %%
+# %% tags=["autograde-skip"]
 fig, ax = plt.subplots(figsize=(8, 3))
 shipped = entries["rnn"]["losses_every_10_steps"]
 ax.plot(np.arange(len(shipped)) * 10 + 1, shipped, color=plots.PALETTE["sky"],
@@ -226,7 +226,7 @@ checks.check_greedy_ids(greedy_ids, captioners["rnn"], vocab)
 # temperature is near greedy, high temperature invents. Five samples per temperature, for one
 # test scene:
 
-# %%
+# %% tags=["autograde-skip"]
 test_images, test_captions, test_refs, test_scenes = make_scenes(500, seed=10)
 test_x = torch.from_numpy(test_images)
 shown = next(i for i, refs in enumerate(test_refs) if len(refs) == 4)  # a two-object scene
@@ -247,7 +247,7 @@ for temperature in (0.5, 2.0, 5.0):
 # search with `beam=1`. The tree below shows, for one scene, the partial captions kept at each
 # step (width 3), best first; a caption that says `<end>` is finished and leaves the beam.
 
-# %%
+# %% tags=["autograde-skip"]
 finished, history = decoding.beam_search(captioners["rnn"], test_x[7], vocab, beam=3)
 best = finished[0][0] + ["<end>"]
 fig, ax = plt.subplots(figsize=(11, 3.4))
@@ -275,7 +275,7 @@ for words, log_p in finished:
 # and penalises captions shorter than the references. We use NLTK's implementation rather than
 # our own. **Exact match** is stricter: is the caption one of the references, word for word?
 
-# %%
+# %% tags=["autograde-skip"]
 def evaluate(model, images, references, decode="greedy"):
     if decode == "greedy":
         generated = decoding.greedy(model, images, vocab)
@@ -300,14 +300,14 @@ assert scores[("rnn", "greedy")][4] >= 0.9, "the course's goal: BLEU-4 at least 
 # ("two blue squares") one 4-gram slot that nothing can fill. Even the references themselves
 # do not score 1:
 
-# %%
+# %% tags=["autograde-skip"]
 ceiling = bleu_scores(test_refs, [refs[0] for refs in test_refs])
 short = np.mean([len(refs[0]) < 4 for refs in test_refs])
 print(f"BLEU-4 of the first reference of each test scene: {ceiling[4]:.3f} "
       f"({short:.0%} of the scenes have a caption shorter than 4 words)")
 assert ceiling[4] < 1 and abs(ceiling[3] - 1) < 1e-9
 
-# %%
+# %% tags=["autograde-skip"]
 generated = captions[("rnn", "greedy")][:18]
 right = [g in refs for g, refs in zip(generated, test_refs)]
 gallery(test_images[:18], [" ".join(g) for g in generated],
@@ -336,7 +336,7 @@ for g, refs, ok in zip(generated, test_refs, right):
 # %%
 print(inspect.getsource(captioners["attention"].decoder.step_with_attention))
 
-# %%
+# %% tags=["autograde-skip"]
 def show_attention(index):
     """The attention model's caption of test scene `index`, one attention map per word."""
     words, alphas = decoding.attention_maps(captioners["attention"], test_x[index], vocab)
@@ -360,7 +360,7 @@ for index in [i for i, refs in enumerate(test_refs) if len(refs) == 4][:2]:
 # *shape* word and measure how much of $\alpha$ falls on the cells the object covers, against
 # what a uniform glance would give:
 
-# %%
+# %% tags=["autograde-skip"]
 def object_cells(image):
     """(16,) booleans: cells where over a fifth of the pixels belong to a shape (not background)."""
     saturated = image.max(axis=0) - image.min(axis=0) > 0.3                  # (64, 64)
@@ -387,7 +387,7 @@ assert np.mean(on_object) > 2 * np.mean(uniform), "the attention should find the
 #
 # **An unseen combination.** Test scenes that all contain a red triangle:
 
-# %%
+# %% tags=["autograde-skip"]
 holdout_images, _, holdout_refs, holdout_scenes = make_scenes(300, seed=11, only_holdout=True)
 holdout_x = torch.from_numpy(holdout_images)
 for decoder in ("rnn", "lstm", "attention"):
@@ -399,7 +399,7 @@ for decoder in ("rnn", "lstm", "attention"):
     print(f"{decoder:>4}: BLEU-4 {bleu[4]:.3f}, exact {exact:.3f}, "
           f"says 'red triangle' in {said_red_triangle:.1%} of captions")
 
-# %%
+# %% tags=["autograde-skip"]
 generated = captions[("rnn", "holdout")]
 gallery(holdout_images[:12], [" ".join(g) for g in generated[:12]])
 named = {}
@@ -418,7 +418,7 @@ print("a lone red triangle was called:", dict(sorted(named.items(), key=lambda k
 # grammar for these, so we ask a simpler question: how many of the objects does the caption
 # name?
 
-# %%
+# %% tags=["autograde-skip"]
 clutter_images, _, _, clutter_scenes = make_scenes(200, seed=12, clutter=True)
 generated = decoding.greedy(captioners["rnn"], torch.from_numpy(clutter_images), vocab)
 counts = np.array([objects_named(scene, g) for scene, g in zip(clutter_scenes, generated)])
@@ -431,7 +431,7 @@ assert clutter_recall < 0.5
 # %% [markdown]
 # ## 9. Summary
 
-# %%
+# %% tags=["autograde-skip"]
 print(f"{'':>22} {'BLEU-1':>7} {'BLEU-4':>7} {'exact':>7}")
 for (decoder, test), s in scores.items():
     print(f"{decoder + ', ' + test:>22} {s[1]:7.3f} {s[4]:7.3f} {s['exact']:7.3f}")
