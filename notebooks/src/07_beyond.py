@@ -69,7 +69,7 @@ print(inspect.getsource(train_steps))
 # $y_t = W_{hy} [\overrightarrow{h}_t; \overleftarrow{h}_t]$: the lecture's "third matrix that
 # takes future hidden states in".
 
-# %%
+# %% tags=["autograde-skip"]
 train_sentences, train_tags = tagging.make_name_sentences(3000, seed=0)
 test_sentences, test_tags = tagging.make_name_sentences(1000, seed=1)
 for words, tags in list(zip(train_sentences, train_tags))[:3]:
@@ -84,7 +84,7 @@ print(f"{len(tagging.WORDS)} words, {ambiguous.sum().item()} ambiguous names in 
 # One model class, `Tagger`, with `bidirectional=False` or `True`; both get the same 300
 # training steps. We score every word, and separately the ambiguous names, where the lesson is.
 
-# %%
+# %% tags=["autograde-skip"]
 def tagger_loss(model, rows):
     scores = model(words[rows])
     return F.cross_entropy(scores.reshape(-1, len(tagging.TAGS)), labels[rows].reshape(-1),
@@ -108,7 +108,7 @@ for name, bidirectional in [("one direction", False), ("bidirectional", True)]:
 # What each model believed about the names in one test sentence: the probability it gave the
 # correct tag, word by word.
 
-# %%
+# %% tags=["autograde-skip"]
 def tag_confidence(model, row):
     """P(correct tag) for each word of test sentence `row`."""
     with torch.no_grad():
@@ -133,7 +133,7 @@ plt.show()
 # coin toss on the ambiguous names; the bidirectional one has read the verb. The gain is
 # measured on the ambiguous names only:
 
-# %%
+# %% tags=["autograde-skip"]
 bidir_gain = tag_accuracy["bidirectional"]["ambiguous"] - tag_accuracy["one direction"]["ambiguous"]
 print(f"bidirectional gain on ambiguous names: {bidir_gain:+.3f}")
 assert tag_accuracy["one direction"]["ambiguous"] < 0.7, "without the future it can only guess"
@@ -204,7 +204,7 @@ def state_loss(model, rows, corrupt=0.0):
     fed = torch.where(flip, torch.randint(0, K, y.shape, generator=noise).to(dev), y)
     return F.cross_entropy(model(x, previous_labels(fed, K)).reshape(-1, K), y.reshape(-1))
 
-# %%
+# %% tags=["autograde-skip"]
 state_models = {}
 for name, corrupt in [("plain", None), ("conditional", 0.0), ("conditional, noisy past", 0.3)]:
     torch.manual_seed(0)
@@ -212,7 +212,7 @@ for name, corrupt in [("plain", None), ("conditional", 0.0), ("conditional, nois
     train_steps(model, lambda step: state_loss(model, batches[step], corrupt or 0.0), 250, desc=name)
     state_models[name] = model
 
-# %%
+# %% tags=["autograde-skip"]
 with torch.no_grad():
     predictions = {
         "plain": state_models["plain"](x_test).argmax(2),
@@ -240,7 +240,7 @@ for name, p in predictions.items():
 #   whole label sequences (beam search, or the Viterbi algorithm of a CRF), not one greedy label
 #   at a time.
 
-# %%
+# %% tags=["autograde-skip"]
 exposure_gap = (state_accuracy["conditional, teacher forced"]
                 - state_accuracy["conditional, free running"])
 print(f"exposure bias: teacher forced minus free running = {exposure_gap:.3f}")
@@ -251,7 +251,7 @@ assert switches(predictions["plain"]) > 1.5 * switches(y_test), "the plain model
 assert (state_accuracy["noisy past, free running"]
         > state_accuracy["conditional, free running"] + 0.03), "noisy past labels should help"
 
-# %%
+# %% tags=["autograde-skip"]
 row = int(torch.argmax((predictions["conditional, free running"] != y_test).float().mean(1)
                        - (predictions["plain"] != y_test).float().mean(1)))
 shown = {"truth": y_test[row], **{name: p[row] for name, p in predictions.items()}}
@@ -307,7 +307,7 @@ def lm_loss(model, step):
     return F.cross_entropy(model(chunk[:, :-1]).reshape(-1, len(shakespeare)),
                            chunk[:, 1:].reshape(-1))
 
-# %%
+# %% tags=["autograde-skip"]
 layer_grads = {}
 for skip in (False, True):
     torch.manual_seed(0)
@@ -330,7 +330,7 @@ print(f"first layer / last layer gradient: plain {layer_grads[False][0] / layer_
 # Now train a one-layer model and the two six-layer stacks for 200 steps each, on the same
 # batches, and compare their training loss (nats per character).
 
-# %%
+# %% tags=["autograde-skip"]
 depth_losses = {}
 for name, depth, skip in [("1 layer", 1, False), ("6 layers", 6, False),
                           ("6 layers + skips", 6, True)]:
@@ -341,7 +341,7 @@ final = {name: np.mean(losses[-50:]) for name, losses in depth_losses.items()}
 for name, value in final.items():
     print(f"{name:>17}: {value:.3f} nats/char (mean of the last 50 steps)")
 
-# %%
+# %% tags=["autograde-skip"]
 fig, ax = plt.subplots(figsize=(7, 3.5))
 smooth = lambda v: np.convolve(v, np.ones(20) / 20, mode="valid")
 for (name, losses), colour in zip(depth_losses.items(), ("sky", "orange", "blue")):
@@ -408,7 +408,7 @@ def expression_loss(model, step):
         scores = model(tensor(expressions.as_tokens(leaves, operators)))
     return F.cross_entropy(scores, tensor(values))
 
-# %%
+# %% tags=["autograde-skip"]
 structure_models = {}
 for name in ("tree", "chain"):
     torch.manual_seed(0)
@@ -417,7 +417,7 @@ for name in ("tree", "chain"):
     train_steps(structure_models[name], lambda step: expression_loss(structure_models[name], step),
                 2000, desc=name)
 
-# %%
+# %% tags=["autograde-skip"]
 depth_accuracy = {name: [] for name in structure_models}
 with torch.no_grad():
     for depth in range(1, 7):
@@ -428,7 +428,7 @@ with torch.no_grad():
         for name, scores in (("tree", tree_scores), ("chain", chain_scores)):
             depth_accuracy[name].append((scores.argmax(1).cpu().numpy() == values).mean())
 
-# %%
+# %% tags=["autograde-skip"]
 fig, ax = plt.subplots(figsize=(6, 3.5))
 for name, colour in (("tree", "blue"), ("chain", "orange")):
     ax.plot(range(1, 7), depth_accuracy[name], "o-", color=plots.PALETTE[colour], label=name)
@@ -443,7 +443,7 @@ print("accuracy by depth 1-6:")
 for name, accs in depth_accuracy.items():
     print(f"  {name:>5}: " + "  ".join(f"{a:.2f}" for a in accs))
 
-# %%
+# %% tags=["autograde-skip"]
 assert min(depth_accuracy["tree"]) > 0.95, "the tree should solve every depth, even unseen ones"
 assert depth_accuracy["chain"][0] > 0.9, "the chain reads one bracket pair fine"
 assert max(depth_accuracy["chain"][2:]) < 0.4, "the chain fails from depth 3 on"
@@ -460,7 +460,7 @@ assert max(depth_accuracy["chain"][2:]) < 0.4, "the chain fails from depth 3 on"
 # An encoder reads a whole input sequence; a decoder writes another one, of a different length
 # (notebook 01's "many-to-many, unaligned"). Our task: rewrite a date as ISO 8601.
 
-# %%
+# %% tags=["autograde-skip"]
 sources, targets, _ = dates.make_dates(20_000, seed=0)
 test_sources, test_targets, _ = dates.make_dates(1000, seed=1)
 for s, t in list(zip(sources, targets))[:6]:
@@ -493,13 +493,13 @@ print(inspect.getsource(Seq2Seq.step))
 # true characters so far). Every 50 steps we decode the 1,000 test dates greedily and count the
 # exactly right ones.
 
-# %%
+# %% tags=["autograde-skip"]
 def date_accuracy(model):
     """Fraction of the 1,000 test dates the model rewrites exactly, decoding greedily."""
     ids, _ = model.translate(test_source_ids, START, dates.TARGET_LENGTH)
     return exact_match([[t] for t in test_targets], dates.decode(ids.cpu().numpy()))
 
-# %%
+# %% tags=["autograde-skip"]
 rows = torch.randint(0, len(sources), (250, 64), generator=torch.Generator().manual_seed(0))
 translators, curves = {}, {}
 for name, attention in (("no attention", False), ("attention", True)):
@@ -518,7 +518,7 @@ for name, attention in (("no attention", False), ("attention", True)):
 
     train_steps(model, batch_loss, 250, desc=name, on_step=every_50)
 
-# %%
+# %% tags=["autograde-skip"]
 fig, ax = plt.subplots(figsize=(6, 3.5))
 for (name, curve), colour in zip(curves.items(), ("orange", "blue")):
     ax.plot(*zip(*curve), "o-", color=plots.PALETTE[colour], label=name)
@@ -531,7 +531,7 @@ attention_acc = curves["attention"][-1][1]
 for name, curve in curves.items():
     print(f"{name:>13}: " + ", ".join(f"{acc:.2f} at {step}" for step, acc in curve))
 
-# %%
+# %% tags=["autograde-skip"]
 assert attention_acc > 0.97, "attention should solve the task in 250 steps"
 assert curves["attention"][3][1] > curves["no attention"][3][1] + 0.3, \
     "at 200 steps attention should be far ahead"
@@ -545,7 +545,7 @@ assert curves["attention"][3][1] > curves["no attention"][3][1] + 0.3, \
 # **Where did it look?** For each output character (rows), the weights $\alpha_{ts}$ over the
 # input characters (columns):
 
-# %%
+# %% tags=["autograde-skip"]
 examples = ["22 November 2026", "Sunday, 22 November 2026", "nov 22 2026", "22/11/2026"]
 ids, alphas = translators["attention"].translate(
     tensor(dates.encode(examples, dates.SOURCE_LENGTH)), START, dates.TARGET_LENGTH)
@@ -599,7 +599,7 @@ assert torch.allclose(ours, theirs, atol=1e-5)
 # parallel. The price is the $T \times T$ weight matrix: work and memory grow with $T^2$.
 # One layer of each, forward, on 8 sequences of 64 features, timed on the CPU:
 
-# %%
+# %% tags=["autograde-skip"]
 rnn_layer = nn.GRU(64, 64, batch_first=True)
 print("    T  sequential steps (GRU / attention)  GRU (ms)  attention (ms)  attention weights"
       "  GRU state")
@@ -629,7 +629,7 @@ with torch.no_grad():
 #
 # ## 7. Summary
 
-# %%
+# %% tags=["autograde-skip"]
 print(f"bidirectional gain on ambiguous names:        {bidir_gain:+.3f}")
 print(f"exposure bias (teacher forced - free running): {exposure_gap:.3f}")
 print(f"6 layers: {final['6 layers']:.3f} nats/char; with skips {final['6 layers + skips']:.3f}"

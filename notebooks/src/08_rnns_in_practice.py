@@ -56,7 +56,7 @@ P = plots.PALETTE
 # values, and a million characters of Shakespeare show a vanishing fraction of them. Count the
 # sparsity on the course's split:
 
-# %%
+# %% tags=["autograde-skip"]
 train_text, valid_text, provenance = load_shakespeare()
 vocab = Vocabulary(provenance["vocabulary"])
 train_ids, valid_ids = vocab.encode(train_text), vocab.encode(valid_text)
@@ -86,7 +86,7 @@ for length, table in enumerate(counts["tables"]):
 # carried), but keep each character's loss, so the n-grams can be scored on exactly the same
 # characters.
 
-# %%
+# %% tags=["autograde-skip"]
 state, entry = load("shakespeare", "charlm_lstm.pt")
 lstm = CharLM(**entry["model"]).to(dev)
 lstm.load_state_dict(state)
@@ -106,7 +106,7 @@ assert abs(lstm_nats.mean() - entry["valid_nats"]) < 0.01, "the same score as no
 # And the n-grams, for $n = 1$ to 7, on the same characters (each with the text before it as
 # context, as the LSTM had):
 
-# %%
+# %% tags=["autograde-skip"]
 orders = np.arange(1, max_order + 1)
 smoothings = {"add-k, k = 1": ("add_k", 1.0), "add-k, k = 0.01": ("add_k", 0.01),
               "interpolated (Witten-Bell)": ("interpolated", 1.0)}
@@ -119,7 +119,7 @@ for i, n in enumerate(orders):
     print(f"{n}    " + "  ".join(f"{values[i]:>26.3f}" for values in bits.values()))
 print(f"LSTM {lstm_bits:.3f} bits/char")
 
-# %%
+# %% tags=["autograde-skip"]
 fig, ax = plt.subplots(figsize=(8, 4))
 for (name, values), colour, marker in zip(bits.items(), ["orange", "sky", "green"], "osD"):
     ax.plot(orders, values, marker=marker, color=P[colour], label=f"{name} n-gram")
@@ -145,7 +145,7 @@ assert all(values[-1] > min(values) + 0.05 for values in bits.values()), "long c
 # zero state a fixed number of characters before the one it must predict, so it sees no more
 # than that many. On 1,500 validation characters drawn at random:
 
-# %%
+# %% tags=["autograde-skip"]
 sample = np.sort(np.random.default_rng(0).choice(positions.ravel()[positions.ravel() >= 64],
                                                  1500, replace=False))
 truncated = {}
@@ -165,7 +165,7 @@ print("bits/char with a context of "
       + ", ".join(f"{k}: {v:.3f}" for k, v in ngram_sample_bits.items())
       + " characters (interpolated n-gram)")
 
-# %%
+# %% tags=["autograde-skip"]
 fig, ax = plt.subplots(figsize=(8, 3.6))
 ax.plot(list(ngram_sample_bits)[1:], list(ngram_sample_bits.values())[1:], marker="D",
         color=P["green"], label="interpolated n-gram (context n - 1)")
@@ -204,7 +204,7 @@ assert truncated[32] < min(ngram_sample_bits.values()) - 0.1 < truncated[4], "lo
 # appear, plus `order_effect` if code A comes at an earlier visit than code B. Most patients
 # have both A and B, in either order with equal chance:
 
-# %%
+# %% tags=["autograde-skip"]
 print(inspect.signature(make_ehr))
 x_ehr, lengths, y_ehr, pattern = make_ehr(3000, seed=0)
 x_ehr_test, _, y_ehr_test, pattern_test = make_ehr(2000, seed=1)
@@ -247,7 +247,7 @@ def auroc(scores, labels):
     positive, negative = scores[labels == 1][:, None], scores[labels == 0][None, :]
     return (positive > negative).mean() + 0.5 * (positive == negative).mean()
 
-# %%
+# %% tags=["autograde-skip"]
 ehr_train = torch.from_numpy(x_ehr).to(dev), torch.from_numpy(y_ehr).to(dev)
 ehr_test = torch.from_numpy(x_ehr_test).to(dev)
 clinic = {}
@@ -268,7 +268,7 @@ assert clinic["GRU"]["auroc"] > clinic["bag of codes"]["auroc"] + 0.08, "order m
 # Where does the GRU's advantage come from? Split the test patients by the order of A and B and
 # compare each model's mean predicted risk with how often heart failure really followed:
 
-# %%
+# %% tags=["autograde-skip"]
 groups = [(1, "A then B"), (-1, "B then A"), (0, "not both")]
 fig, ax = plt.subplots(figsize=(7.5, 3.5))
 for i, (name, colour) in enumerate([("observed", "0.6"), ("bag of codes", P["orange"]),
@@ -324,7 +324,7 @@ plt.show()
 # (amplitude 1 instead of 2). Everything else is `eeg.LESSON`'s recipe. Besides the training and
 # test sets we draw a **validation** set from the same distribution, to fit the fix on.
 
-# %%
+# %% tags=["autograde-skip"]
 settings = dict(eeg.LESSON, amplitude=1.0)
 print("notebook 02:", eeg.LESSON, "\nhere:       ", settings)
 
@@ -346,7 +346,7 @@ eeg_sets = {"validation": as_tensors(eeg_frames(settings["test"], (0.0, 0.5), se
                                                        amplitude=0.6))}
 print({name: tuple(x.shape) for name, (x, _) in eeg_sets.items()})
 
-# %%
+# %% tags=["autograde-skip"]
 torch.manual_seed(0)
 eeg_rnn = RNNClassifier(16, hidden=32, cell="lstm", readout="max").to(dev)
 train.fit_classifier(eeg_rnn, *as_tensors(eeg_train), epochs=settings["epochs"])
@@ -364,7 +364,7 @@ with torch.no_grad():
 #
 # `course_utils.calibration` computes both (you will write ECE yourself in Exercise 1):
 
-# %%
+# %% tags=["autograde-skip"]
 print(inspect.getsource(calibration.reliability_bins).split('"""')[2])
 logits_test, y_test = eeg_logits["test"]
 probs_test = calibration.binary_probs(logits_test)
@@ -378,7 +378,7 @@ print(f"test accuracy {(probs_test.argmax(1) == y_test).mean():.3f}, mean confid
 # the *validation* set (never the test set, or the test would no longer test anything). $T > 1$
 # softens the probabilities; the predicted class, and so the accuracy, do not change.
 
-# %%
+# %% tags=["autograde-skip"]
 T = calibration.fit_temperature(*eeg_logits["validation"])
 nll = {t: calibration.binary_nll(*eeg_logits["validation"], t) for t in (1.0, T)}
 print(f"fitted on validation: T = {T:.2f}; validation NLL {nll[1.0]:.3f} -> {nll[T]:.3f} nats")
@@ -403,7 +403,7 @@ def reliability_diagram(ax, probs, labels, title, colour):
            title=f"{title}\nECE {ece:.3f}")
     ax.legend(loc="upper left", fontsize=8)
 
-# %%
+# %% tags=["autograde-skip"]
 fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
 reliability_diagram(axes[0], probs_test, y_test, "test, as trained (T = 1)", P["vermillion"])
 reliability_diagram(axes[1], probs_scaled, y_test, f"test, temperature scaled (T = {T:.2f})",
@@ -421,7 +421,7 @@ plt.show()
 # instead of 1, as from an electrode placed further from the source). "(T)" marks numbers
 # after scaling with the fitted $T$:
 
-# %%
+# %% tags=["autograde-skip"]
 shift_table = {}
 print(f"{'test set':>22} {'accuracy':>9} {'confidence (T)':>15} {'ECE, T = 1':>11} "
       f"{'ECE (T)':>8}")
@@ -438,7 +438,7 @@ for name in ["test", "bursts at new times", "another recording"]:
 assert shift_table["another recording"]["after"] > 2 * shift_table["test"]["after"], \
     "a temperature fitted in distribution does not survive another recording"
 
-# %%
+# %% tags=["autograde-skip"]
 fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
 for ax, name, colour in zip(axes, ["bursts at new times", "another recording"],
                             [P["green"], P["orange"]]):
@@ -488,7 +488,7 @@ plt.show()
 # the object's colour and shape. The fixed baseline is an ordinary grey-scale camera, with the
 # **luminance** response $w = (0.299, 0.587, 0.114)$.
 
-# %%
+# %% tags=["autograde-skip"]
 def single_object_scenes(n, seed):
     """n scenes with one object each: images (n, 3, 32, 32), colour ids (n,), shape ids (n,)."""
     rng = np.random.default_rng(seed)
@@ -503,7 +503,7 @@ def single_object_scenes(n, seed):
 scene_train, scene_test = single_object_scenes(2000, seed=0), single_object_scenes(1000, seed=1)
 LUMINANCE = torch.tensor([0.299, 0.587, 0.114])
 
-# %%
+# %% tags=["autograde-skip"]
 class FilterSensor(nn.Module):
     """A colour filter on a grey-scale sensor: images (N, 3, H, W) -> (N, 1, H, W) + read noise.
     learn=False: the fixed luminance response; learn=True: w = softmax(phi), phi trained."""
@@ -525,7 +525,7 @@ class FilterSensor(nn.Module):
 # The camera and the CNN are one model, trained by one optimiser; the loss is the sum of the
 # colour and shape cross-entropies:
 
-# %%
+# %% tags=["autograde-skip"]
 K = len(COLOURS)        # scores[:, :K] are the colours', scores[:, K:] the shapes'
 
 
@@ -536,7 +536,7 @@ def camera_and_cnn(learn):
                         nn.Flatten(), nn.Linear(32, K + len(SHAPES)))
     return nn.Sequential(FilterSensor(learn), cnn).to(dev)
 
-# %%
+# %% tags=["autograde-skip"]
 def camera_loss(model, rows):
     """The colour and the shape cross-entropy, summed, on training scenes `rows`."""
     images, colour, shape = (part[rows] for part in scene_train)
@@ -548,7 +548,7 @@ shuffle = torch.Generator().manual_seed(0)
 camera_batches = [rows for epoch in range(15)                  # 15 epochs of 64 scenes a batch
                   for rows in torch.randperm(len(scene_train[0]), generator=shuffle).split(64)]
 
-# %%
+# %% tags=["autograde-skip"]
 cameras, camera_scores = {}, {}
 for name, learn in [("fixed luminance", False), ("learned filter", True)]:
     torch.manual_seed(0)
@@ -576,6 +576,8 @@ assert camera_scores["learned filter"]["colour"] > camera_scores["fixed luminanc
 # %%
 palette_rgb = np.array(list(COLOURS.values()) + [(0.9, 0.9, 0.9)])      # 4 colours + background
 names = list(COLOURS) + ["background"]
+
+# %% tags=["autograde-skip"]
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.6), gridspec_kw=dict(width_ratios=[1, 1.4]))
 for i, (label, w, colour) in enumerate([("fixed luminance", LUMINANCE.numpy(), P["orange"]),
                                          ("learned filter", learned_w, P["blue"])]):
@@ -596,7 +598,7 @@ axes[1].set(yticks=[0, 1], yticklabels=["fixed luminance", "learned filter"], yl
 plt.tight_layout()
 plt.show()
 
-# %%
+# %% tags=["autograde-skip"]
 fig, axes = plt.subplots(3, 6, figsize=(11, 6))
 torch.manual_seed(1)
 with torch.no_grad():
