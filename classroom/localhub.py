@@ -267,7 +267,9 @@ class LocalHub:
                                     headers={"Authorization": f"token {self.user_tokens[name]}"},
                                     **kwargs)
         if not response.ok:
-            raise RuntimeError(f"{name}: {method} {path}: {response.status_code} {response.text[:2000]}")
+            hub_log = f"\nthe hub's log ends:\n{self.log_tail()}" if response.status_code >= 500 else ""
+            raise RuntimeError(f"{name}: {method} {path}: {response.status_code} "
+                               f"{response.text[:500]}{hub_log}")
         return response.json() if response.content else None
 
     def read_notebook(self, name, path):
