@@ -9,6 +9,7 @@ Jacobian of one step is d h_t / d h_{t-1} = diag(phi'(a_t)) @ Wh.T (a column-vec
 """
 import numpy as np
 
+from ._reference import clip_by_norm as _clip_by_norm
 from .validate import expect_shape
 
 NONLINEARITIES = ("linear", "tanh", "relu", "sigmoid")
@@ -179,17 +180,6 @@ def jacobian_log_norms(Wh, derivs, steps=None):
                                                        np.array([scales[t] for t in order])))
 
 
-def clip_by_norm(grad, threshold):
-    """Rescale grad to norm `threshold` if its (Euclidean) norm is larger; else return it.
-
-    grad: any shape. Returns an array of the same shape.
-    """
-    if threshold <= 0:
-        raise ValueError(f"clip_by_norm: threshold must be > 0, got {threshold}")
-    norm = np.sqrt(np.sum(grad * grad))
-    return grad * (threshold / norm) if norm > threshold else grad
-
-
 def cliff_loss_and_grad(w, b, T=20, h0=0.5, target=0.7):
     """The one-unit RNN of Pascanu et al. (2013): h_t = w * sigmoid(h_{t-1}) + b, t = 1..T.
 
@@ -217,7 +207,7 @@ def descend_cliff(start, lr, steps, threshold=None, T=20):
         _, dw, db = cliff_loss_and_grad(*path[-1], T=T)
         grad = np.array([dw, db])
         if threshold is not None:
-            grad = clip_by_norm(grad, threshold)
+            grad = _clip_by_norm(grad, threshold)
         path.append(path[-1] - lr * grad)
     path = np.array(path)
     return path, cliff_loss_and_grad(path[:, 0], path[:, 1], T=T)[0]

@@ -216,13 +216,22 @@ def test_ngram_rejects_bad_input(tiny_counts, call, match):
 
 
 def test_check_ece_accepts_the_reference_and_rejects_mistakes(capsys):
-    checks.check_expected_calibration_error(calibration.expected_calibration_error)
-    assert "✓" in capsys.readouterr().out
+    def gaps(probs, labels, n_bins):   # a student's own binning, and the weight of each bin
+        confidence, correct = probs.max(axis=1), probs.argmax(axis=1) == labels
+        which = np.clip(np.ceil(confidence * n_bins).astype(int) - 1, 0, n_bins - 1)
+        return [((which == b).mean(), abs(correct[which == b].mean() - confidence[which == b].mean()))
+                for b in np.unique(which)]
+
+    def ece(probs, labels, n_bins=10):
+        return sum(weight * gap for weight, gap in gaps(probs, labels, n_bins))
 
     def unweighted(probs, labels, n_bins=10):   # a common slip: a plain mean over bins
-        bins = calibration.reliability_bins(probs, labels, n_bins)
-        full = bins["count"] > 0
-        return np.mean(np.abs(bins["accuracy"][full] - bins["confidence"][full]))
+        return np.mean([gap for _, gap in gaps(probs, labels, n_bins)])
+
+    checks.check_expected_calibration_error(ece)
+    assert "✓" in capsys.readouterr().out
+    with pytest.raises(checks.ExerciseError, match="course_utils.calibration"):
+        checks.check_expected_calibration_error(calibration.expected_calibration_error)
 
     def stub(probs, labels, n_bins=10):
         raise NotImplementedError()
