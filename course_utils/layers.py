@@ -21,10 +21,12 @@ import numpy as np
 from ._reference import _hidden_size, _sigmoid, lstm_step_forward as _lstm_step_forward
 from ._reference import rnn_step_backward as _rnn_step_backward
 from .validate import expect_indices, expect_shape
+from .validate import checked, Array, Flag
 
 
 # ---------------------------------------------------------------- vanilla RNN
 
+@checked(x=Array(), prev_h=Array(), Wx=Array(), Wh=Array(), b=Array())
 def rnn_step_forward(x, prev_h, Wx, Wh, b):
     """One step of a vanilla (Elman) RNN: next_h = tanh(x @ Wx + prev_h @ Wh + b).
 
@@ -44,6 +46,7 @@ def rnn_step_forward(x, prev_h, Wx, Wh, b):
     return next_h, cache
 
 
+@checked(x=Array(), h0=Array(), Wx=Array(), Wh=Array(), b=Array(), _size=lambda a: np.size(a['x']) // max(1, np.shape(a['x'])[-1]) * np.shape(a['Wh'])[-1])
 def rnn_forward(x, h0, Wx, Wh, b):
     """Vanilla RNN over a sequence: h[:, t] = tanh(x[:, t] @ Wx + h[:, t-1] @ Wh + b), from h0.
 
@@ -101,6 +104,7 @@ def rnn_backward(dh, cache):
 
 # ---------------------------------------------------------------- around the RNN
 
+@checked(x=Array(kind="int"), W=Array(), _size=lambda a: np.size(a["x"]) * np.shape(a["W"])[-1])
 def word_embedding_forward(x, W):
     """Look up a vector per word: out[n, t] = W[x[n, t]].
 
@@ -134,6 +138,7 @@ def word_embedding_backward(dout, cache):
     return dW
 
 
+@checked(x=Array(), w=Array(), b=Array())
 def temporal_affine_forward(x, w, b):
     """The same affine map at every step: out[:, t] = x[:, t] @ w + b.
 
@@ -167,6 +172,7 @@ def temporal_affine_backward(dout, cache):
     return dx, dw, db
 
 
+@checked(x=Array(), y=Array(kind="int"), mask=Array())
 def temporal_softmax_loss(x, y, mask):
     """Masked softmax loss: loss = -sum_{n,t} mask[n,t] * log softmax(x[n,t])[y[n,t]] / N.
 
@@ -225,6 +231,7 @@ def lstm_step_backward(dnext_h, dnext_c, cache):
     return dx, dprev_h, dprev_c, dWx, dWh, db
 
 
+@checked(x=Array(), h0=Array(), Wx=Array(), Wh=Array(), b=Array())
 def lstm_forward(x, h0, Wx, Wh, b):
     """LSTM over a sequence: lstm_step_forward at every step t, from h0 and a zero cell state.
 
@@ -297,6 +304,7 @@ def lstm_gates(cache):
 
 # ---------------------------------------------------------------- GRU
 
+@checked(x=Array(), prev_h=Array(), Wx=Array(), Wh=Array(), b=Array(), bh=Array(), reset_after=Flag)
 def gru_step_forward(x, prev_h, Wx, Wh, b, bh=None, reset_after=False):
     """GRU step: [r z] = sigmoid(x@Wx + b + prev_h@Wh + bh) on 2H; next_h = z*prev_h + (1-z)*n.
 
@@ -374,6 +382,7 @@ def gru_step_backward(dnext_h, cache):
     return dx, dprev_h, dWx, dWh, db, dbh
 
 
+@checked(x=Array(), h0=Array(), Wx=Array(), Wh=Array(), b=Array(), bh=Array(), reset_after=Flag)
 def gru_forward(x, h0, Wx, Wh, b, bh=None, reset_after=False):
     """GRU over a sequence: gru_step_forward at every step t, from h0.
 
@@ -480,6 +489,7 @@ def _weights_from_torch(fn, gates, weight_ih, weight_hh, bias_ih, bias_hh):
     return weight_ih, weight_hh, bias_ih, bias_hh
 
 
+@checked(weight_ih=Array(), weight_hh=Array(), bias_ih=Array(), bias_hh=Array())
 def lstm_params_from_torch(weight_ih, weight_hh, bias_ih, bias_hh):
     """torch.nn.LSTM's weights in the course's layout: Wx = weight_ih.T, Wh = weight_hh.T,
     b = bias_ih + bias_hh, gate blocks reordered from i, f, g, o to i, f, o, g.
@@ -497,6 +507,7 @@ def lstm_params_from_torch(weight_ih, weight_hh, bias_ih, bias_hh):
     return Wx, Wh, b
 
 
+@checked(weight_ih=Array(), weight_hh=Array(), bias_ih=Array(), bias_hh=Array())
 def gru_params_from_torch(weight_ih, weight_hh, bias_ih, bias_hh):
     """torch.nn.GRU's weights in the course's layout: Wx = weight_ih.T, Wh = weight_hh.T,
     b = bias_ih, bh = bias_hh; the gate order r, z, n is the same in both.

@@ -14,6 +14,7 @@ start symbol, so every character, the first included, gets a probability.
 import numpy as np
 
 from .validate import expect_indices, expect_shape
+from .validate import checked, Array, Indices, Choice, Int, MAX_WIDTH, Number
 
 SMOOTHINGS = ("add_k", "interpolated")
 
@@ -27,6 +28,7 @@ def _ids(fn_name, arg_name, ids, vocab_size):
     return ids.astype(np.int64)
 
 
+@checked(ids=Indices("T"), length=Int(0, 32), vocab_size=Int(1, MAX_WIDTH))
 def context_codes(ids, length, vocab_size):
     """ids: (L,) int64 -> (L,) int64: the `length` characters before each position as one
     base-(V + 1) number (0 stands for "before the start"), the keys of count_ngrams' tables."""
@@ -37,6 +39,7 @@ def context_codes(ids, length, vocab_size):
     return codes
 
 
+@checked(ids=Indices("T"), order=Int(1, 12), vocab_size=Int(1, MAX_WIDTH))
 def count_ngrams(ids, order, vocab_size):
     """Count every context of 0 to order - 1 characters, and what follows it, in ids: (L,).
 
@@ -89,6 +92,8 @@ def _probabilities(counts, codes, nexts, order, smoothing, k):
 
 
 def _check_model(fn_name, counts, order, smoothing, k):
+    if not isinstance(counts, dict) or not {"order", "vocab_size", "tables"} <= set(counts):
+        raise ValueError(f"{fn_name}: counts must be the dict made by count_ngrams, got {type(counts).__name__}")
     order = counts["order"] if order is None else order
     if not isinstance(order, (int, np.integer)) or not 1 <= order <= counts["order"]:
         raise ValueError(f"{fn_name}: order must be an integer from 1 to {counts['order']} "
@@ -100,6 +105,7 @@ def _check_model(fn_name, counts, order, smoothing, k):
     return int(order)
 
 
+@checked(ids=Indices("T"), order=Int(1, 12), smoothing=Choice("add_k", "interpolated"), k=Number(0, low_open=True))
 def log_probs(counts, ids, order=None, smoothing="interpolated", k=1.0):
     """Natural log-probability of each character of ids: (L,) given the order - 1 before it.
 
@@ -113,6 +119,7 @@ def log_probs(counts, ids, order=None, smoothing="interpolated", k=1.0):
     return np.log(_probabilities(counts, codes, ids, order, smoothing, k))
 
 
+@checked(order=Int(1, 12), smoothing=Choice("add_k", "interpolated"), k=Number(0, low_open=True))
 def next_char_probs(counts, context, order=None, smoothing="interpolated", k=1.0):
     """The model's distribution over the next character after context: (C,) ids (C may be 0).
 

@@ -3,8 +3,10 @@ import numpy as np
 import torch
 
 from ._reference import top_k_filter as _top_k_filter
+from .validate import checked, Array, Number
 
 
+@checked(logits=Array("V"), temperature=Number(0, low_open=True))
 def softmax_with_temperature(logits, temperature=1.0):
     """p = softmax(logits / temperature). logits: (V,) array. Returns p: (V,), sums to 1.
 
@@ -17,6 +19,7 @@ def softmax_with_temperature(logits, temperature=1.0):
     return z / z.sum()
 
 
+@checked(probs=Array())
 def entropy_nats(probs):
     """Entropy -sum p log p of a distribution probs: (..., V), in nats."""
     probs = np.asarray(probs)

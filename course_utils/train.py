@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from .models import detach_state
+from .validate import checked, Indices, Int, MAX_COUNT
 
 # Notebook 03's live run (and the benchmark charlm_60s_val_nats): 450 steps take about 50 s
 # on a 2-core laptop CPU (measured: ~58k characters per second).
@@ -18,10 +19,15 @@ QUICK_CHARLM = dict(model=dict(embed=32, hidden=256, layers=1, cell="lstm"), ste
                     batch=64, seq=100, lr=3e-3)
 
 
+@checked(ids=Indices("T"), batch=Int(1, MAX_COUNT))
 def as_streams(ids, batch):
     """ids: (L,) int64 -> (batch, L // batch): `batch` contiguous streams of the text."""
     if ids.ndim != 1:
         raise ValueError(f"as_streams: ids must have shape (L,), got {tuple(ids.shape)}")
+    if not hasattr(ids, "view"):
+        raise ValueError(f"as_streams: ids must be a torch tensor, got {type(ids).__name__}")
+    if len(ids) < batch:
+        raise ValueError(f"as_streams: batch must be at most len(ids) = {len(ids)}, got {batch}")
     length = len(ids) // batch
     return ids[:batch * length].view(batch, length)
 

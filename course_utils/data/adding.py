@@ -6,10 +6,12 @@ marked values. Predicting the mean, 1.0, scores a mean squared error of 1/6 ≈ 
 model below that has learned to carry the marked values across up to T steps.
 """
 import numpy as np
+from ..validate import checked, Int, MAX_COUNT, MAX_STEPS, Seed
 
 BASELINE_MSE = 1 / 6  # the variance of the sum of two independent U(0, 1) values
 
 
+@checked(n=Int(1, MAX_COUNT), T=Int(2, MAX_STEPS), seed=Seed, _size=lambda a: 2 * a["n"] * a["T"])
 def make_adding(n, T, seed=0):
     """n sequences of length T. Returns x: (n, T, 2) float32 and y: (n,) float32."""
     if T < 2:

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+from ..validate import checked, Array, Int
 
 SCP1 = Path(__file__).resolve().parents[2] / "data" / "scp1"
 
@@ -35,6 +36,7 @@ def load_scp1():
             y_test.astype(np.int64), provenance)
 
 
+@checked(x=Array("N, C, T"), mean=Array("1, C, 1"), std=Array("1, C, 1"))
 def standardise(x, mean=None, std=None):
     """Per-channel standardisation of x: (N, C, T). mean and std: (1, C, 1), computed from x
     when not given (compute them on the training set, apply them to the test set).
@@ -47,6 +49,7 @@ def standardise(x, mean=None, std=None):
     return (x - mean) / std, mean, std
 
 
+@checked(x=Array("N, C, T"), block=Int(1))
 def block_means(x, block):
     """The slow potential as a short sequence: x: (N, C, T) -> (N, T // block, C), the mean of
     each block of `block` samples (block=32 at 256 Hz: 8 steps per second)."""
