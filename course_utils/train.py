@@ -85,8 +85,11 @@ def fit_classifier(model, x, y, epochs=10, batch=64, lr=3e-3, clip=1.0, seed=0, 
     on_epoch(epoch, mean_loss) is called after every epoch. Returns a dict: losses (per
     epoch), seconds.
     """
-    if len(x) != len(y):
-        raise ValueError(f"fit_classifier: x and y must have the same length N, got {len(x)} and {len(y)}")
+    if len(x) != len(y) or len(x) == 0:
+        raise ValueError(f"fit_classifier: x and y must have the same length N >= 1, got {len(x)} and {len(y)}")
+    if not bool(((y == 0) | (y == 1)).all()):
+        raise ValueError(f"fit_classifier: y must hold labels 0 or 1 (a binary classifier), got "
+                         f"values from {y.min().item()} to {y.max().item()}")
     generator = torch.Generator().manual_seed(seed)
     optimizer = (torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
                  if weight_decay else torch.optim.Adam(model.parameters(), lr=lr))

@@ -75,7 +75,7 @@ def test_checkpoints_are_sha256_checked(tmp_path, monkeypatch):
     torch.save({"w": torch.zeros(3)}, folder / "w.pt")  # tampered with
     with pytest.raises(ValueError, match="was changed or damaged"):
         checkpoints.load("demo", "w.pt")
-    with pytest.raises(KeyError, match="not in data/demo/manifest.json"):
+    with pytest.raises(ValueError, match="listed in data/demo/manifest.json"):
         checkpoints.load("demo", "other.pt")
 
 

