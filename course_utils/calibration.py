@@ -15,8 +15,9 @@ probabilities, and the predictions (the argmax) do not change.
 """
 import numpy as np
 
-from .validate import expect_indices, expect_shape
-from .validate import checked, Array, Int, MAX_STEPS, MAX_WIDTH, Number
+from .validate import (
+    MAX_STEPS, MAX_WIDTH, Array, Int, Number, checked, expect_indices, expect_shape,
+)
 
 
 def _probs_and_labels(fn_name, probs, labels):
@@ -102,7 +103,8 @@ def binary_nll(logits, labels, temperature=1.0):
     return float(np.mean(np.logaddexp(0, z) - labels * z))
 
 
-@checked(logits=Array("N"), labels=Array("N", "int"), low=Number(0, low_open=True), high=Number(0, low_open=True), steps=Int(1, MAX_STEPS))
+@checked(logits=Array("N"), labels=Array("N", "int"), low=Number(0, low_open=True),
+         high=Number(0, low_open=True), steps=Int(1, MAX_STEPS))
 def fit_temperature(logits, labels, low=0.05, high=20.0, steps=60):
     """The temperature T in [low, high] that minimises binary_nll(logits, labels, T), found by
     golden-section search on log T (the NLL is smooth and, in practice, has one minimum).

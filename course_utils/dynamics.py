@@ -10,8 +10,7 @@ Jacobian of one step is d h_t / d h_{t-1} = diag(phi'(a_t)) @ Wh.T (a column-vec
 import numpy as np
 
 from ._reference import clip_by_norm as _clip_by_norm
-from .validate import expect_shape
-from .validate import checked, Array, Choice, Int, MAX_COUNT, MAX_STEPS, Number, Seed
+from .validate import MAX_COUNT, MAX_STEPS, Array, Choice, Int, Number, Seed, checked, expect_shape
 
 NONLINEARITIES = ("linear", "tanh", "relu", "sigmoid")
 # gamma: the largest |phi'|; ||Wh||_2 < 1/gamma guarantees vanishing gradients.
@@ -29,7 +28,8 @@ def random_orthogonal(n, rng):
     return q * np.sign(np.diag(r))
 
 
-@checked(n=Int(2, 2000), radius=Number(0), spread=Number(0, 1), angle=Number(), non_normal=Number(0), seed=Seed)
+@checked(n=Int(2, 2000), radius=Number(0), spread=Number(0, 1), angle=Number(),
+         non_normal=Number(0), seed=Seed)
 def matrix_with_spectrum(n, radius, spread=0.0, angle=0.0, non_normal=0.0, seed=0):
     """A real (n, n) matrix with chosen eigenvalues: W = Q (B + N) Q.T.
 
@@ -139,7 +139,12 @@ def activate(a, nonlinearity):
     return h, h * (1 - h)
 
 
-@checked(Wh=Array("H, H"), Wx=Array("D, H"), x=Array("N, T, D"), h0=Array("N, H"), nonlinearity=Choice("linear", "tanh", "relu", "sigmoid"), _size=lambda a: np.size(a["x"]) * np.shape(a["Wh"])[0] * 3)
+_activate = activate.__wrapped__  # inside loops: checked once by the caller
+
+
+@checked(Wh=Array("H, H"), Wx=Array("D, H"), x=Array("N, T, D"), h0=Array("N, H"),
+         nonlinearity=Choice("linear", "tanh", "relu", "sigmoid"),
+         _size=lambda a: np.size(a["x"]) * np.shape(a["Wh"])[0] * 3)
 def rnn_trajectory(Wh, Wx, x, h0, nonlinearity="tanh"):
     """Run h_t = phi(h_{t-1} @ Wh + x_t @ Wx) and keep what backprop needs.
 
@@ -158,7 +163,7 @@ def rnn_trajectory(Wh, Wx, x, h0, nonlinearity="tanh"):
     hs[0] = h0
     with np.errstate(over="ignore", invalid="ignore"):
         for t in range(T):
-            hs[t + 1], derivs[t] = activate(hs[t] @ Wh + inputs[:, t], nonlinearity)
+            hs[t + 1], derivs[t] = _activate(hs[t] @ Wh + inputs[:, t], nonlinearity)
     return hs, derivs
 
 
@@ -187,7 +192,8 @@ def jacobian_log_norms(Wh, derivs, steps=None):
                                                        np.array([scales[t] for t in order])))
 
 
-@checked(w=Array(), b=Array(), T=Int(1, MAX_STEPS), h0=Number(), target=Number())
+@checked(w=Array(), b=Array(), T=Int(1, MAX_STEPS), h0=Number(),
+         target=Number())
 def cliff_loss_and_grad(w, b, T=20, h0=0.5, target=0.7):
     """The one-unit RNN of Pascanu et al. (2013): h_t = w * sigmoid(h_{t-1}) + b, t = 1..T.
 
@@ -198,14 +204,15 @@ def cliff_loss_and_grad(w, b, T=20, h0=0.5, target=0.7):
     h = np.full(w.shape, h0)
     dh_dw, dh_db = np.zeros(w.shape), np.zeros(w.shape)
     for _ in range(T):
-        s, ds = activate(h, "sigmoid")
+        s, ds = _activate(h, "sigmoid")
         dh_dw, dh_db = s + w * ds * dh_dw, 1 + w * ds * dh_db
         h = w * s + b
     error = h - target
     return error ** 2, 2 * error * dh_dw, 2 * error * dh_db
 
 
-@checked(start=Array("2"), lr=Number(0, low_open=True), steps=Int(0, MAX_STEPS), threshold=Number(0, low_open=True), T=Int(1, 10_000))
+@checked(start=Array("2"), lr=Number(0, low_open=True), steps=Int(0, MAX_STEPS),
+         threshold=Number(0, low_open=True), T=Int(1, 10_000))
 def descend_cliff(start, lr, steps, threshold=None, T=20):
     """Gradient descent on cliff_loss_and_grad from start = (w, b), optionally clipped.
 
@@ -213,13 +220,13 @@ def descend_cliff(start, lr, steps, threshold=None, T=20):
     """
     path = [np.array(start, float)]
     for _ in range(steps):
-        _, dw, db = cliff_loss_and_grad(*path[-1], T=T)
+        _, dw, db = cliff_loss_and_grad.__wrapped__(*path[-1], T=T)
         grad = np.array([dw, db])
         if threshold is not None:
             grad = _clip_by_norm(grad, threshold)
         path.append(path[-1] - lr * grad)
     path = np.array(path)
-    return path, cliff_loss_and_grad(path[:, 0], path[:, 1], T=T)[0]
+    return path, cliff_loss_and_grad.__wrapped__(path[:, 0], path[:, 1], T=T)[0]  # may diverge
 
 
 @checked(N=Int(1, MAX_COUNT), T=Int(1, MAX_STEPS), seed=Seed, _size=lambda a: a["N"] * a["T"])
@@ -274,7 +281,9 @@ def init_small_rnn(scale, hidden=16, seed=0):
     return Wh, rng.standard_normal((1, hidden)), rng.standard_normal((hidden, 1)) / np.sqrt(hidden)
 
 
-@checked(scale=Number(), T=Int(1, MAX_STEPS), nonlinearity=Choice("linear", "tanh", "relu", "sigmoid"), hidden=Int(1, 1024), seed=Seed, _size=lambda a: a["T"] * a["hidden"] ** 2)
+@checked(scale=Number(), T=Int(1, MAX_STEPS),
+         nonlinearity=Choice("linear", "tanh", "relu", "sigmoid"), hidden=Int(1, 1024), seed=Seed,
+         _size=lambda a: a["T"] * a["hidden"] ** 2)
 def gradient_survival(scale, T=100, nonlinearity="tanh", hidden=16, seed=0):
     """log10 ||d h_T / d h_0||_2 for init_small_rnn(scale) on one recent_sum_task sequence."""
     Wh, Wx, _ = init_small_rnn(scale, hidden, seed)
@@ -293,7 +302,11 @@ def _thresholds(fn, arg, value):
             Number(0, low_open=True)(fn, arg, item)
 
 
-@checked(scale=Number(), T=Int(1, 10_000), nonlinearity=Choice("linear", "tanh", "relu", "sigmoid"), hidden=Int(1, 1024), batch=Int(1, 10_000), iterations=Int(1, 10_000), lr=Number(0, low_open=True), seed=Seed, thresholds=_thresholds, _size=lambda a: a["T"] * a["batch"] * a["hidden"] * len(a["thresholds"]) * 2)
+@checked(scale=Number(), T=Int(1, 10_000),
+         nonlinearity=Choice("linear", "tanh", "relu", "sigmoid"), hidden=Int(1, 1024),
+         batch=Int(1, 10_000), iterations=Int(1, 10_000), lr=Number(0, low_open=True), seed=Seed,
+         thresholds=_thresholds,
+         _size=lambda a: a["T"] * a["batch"] * a["hidden"] * len(a["thresholds"]) * 2)
 def train_recent_sum_rnn(scale, T, nonlinearity="tanh", thresholds=(None,), hidden=16,
                          batch=16, iterations=15, lr=0.05, seed=0):
     """Train small RNNs on recent_sum_task with plain SGD, one run per clipping threshold.

@@ -1,7 +1,8 @@
 """Scoring generated captions: BLEU-1..4 (NLTK's corpus BLEU, not written here), exact match,
 and which of a scene's objects a caption names."""
 import numpy as np
-from .validate import checked, Words
+
+from .validate import Words, checked
 
 
 @checked(references=Words(3), hypotheses=Words(2))

@@ -20,8 +20,7 @@ import numpy as np
 
 from ._reference import _hidden_size, _sigmoid, lstm_step_forward as _lstm_step_forward
 from ._reference import rnn_step_backward as _rnn_step_backward
-from .validate import expect_indices, expect_shape
-from .validate import checked, Array, Flag
+from .validate import Array, Flag, checked, expect_indices, expect_shape
 
 
 # ---------------------------------------------------------------- vanilla RNN
@@ -46,7 +45,8 @@ def rnn_step_forward(x, prev_h, Wx, Wh, b):
     return next_h, cache
 
 
-@checked(x=Array(), h0=Array(), Wx=Array(), Wh=Array(), b=Array(), _size=lambda a: np.size(a['x']) // max(1, np.shape(a['x'])[-1]) * np.shape(a['Wh'])[-1])
+@checked(x=Array(), h0=Array(), Wx=Array(), Wh=Array(), b=Array(),
+         _size=lambda a: np.size(a['x']) // max(1, np.shape(a['x'])[-1]) * np.shape(a['Wh'])[-1])
 def rnn_forward(x, h0, Wx, Wh, b):
     """Vanilla RNN over a sequence: h[:, t] = tanh(x[:, t] @ Wx + h[:, t-1] @ Wh + b), from h0.
 
@@ -64,7 +64,7 @@ def rnn_forward(x, h0, Wx, Wh, b):
     hs, step_caches = [], []
     prev_h = h0
     for t in range(T):
-        prev_h, step_cache = rnn_step_forward(x[:, t, :], prev_h, Wx, Wh, b)
+        prev_h, step_cache = rnn_step_forward.__wrapped__(x[:, t, :], prev_h, Wx, Wh, b)
         hs.append(prev_h)
         step_caches.append(step_cache)
     h = np.stack(hs, axis=1)  # T arrays of (N, H) -> (N, T, H)
@@ -304,7 +304,8 @@ def lstm_gates(cache):
 
 # ---------------------------------------------------------------- GRU
 
-@checked(x=Array(), prev_h=Array(), Wx=Array(), Wh=Array(), b=Array(), bh=Array(), reset_after=Flag)
+@checked(x=Array(), prev_h=Array(), Wx=Array(), Wh=Array(), b=Array(), bh=Array(),
+         reset_after=Flag)
 def gru_step_forward(x, prev_h, Wx, Wh, b, bh=None, reset_after=False):
     """GRU step: [r z] = sigmoid(x@Wx + b + prev_h@Wh + bh) on 2H; next_h = z*prev_h + (1-z)*n.
 
@@ -407,7 +408,7 @@ def gru_forward(x, h0, Wx, Wh, b, bh=None, reset_after=False):
     hs, step_caches = [], []
     prev_h = h0
     for t in range(T):
-        prev_h, step_cache = gru_step_forward(x[:, t, :], prev_h, Wx, Wh, b, bh, reset_after)
+        prev_h, step_cache = gru_step_forward.__wrapped__(x[:, t, :], prev_h, Wx, Wh, b, bh, reset_after)
         hs.append(prev_h)
         step_caches.append(step_cache)
     h = np.stack(hs, axis=1)  # T arrays of (N, H) -> (N, T, H)

@@ -3,7 +3,8 @@ import math
 
 import torch
 import torch.nn as nn
-from .validate import checked, Array, Indices, Choice, Flag, Int, MAX_STEPS, MAX_WIDTH, Number
+
+from .validate import MAX_STEPS, MAX_WIDTH, Choice, Flag, Indices, Int, Number, checked
 
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
@@ -15,7 +16,9 @@ class LastStateModel(nn.Module):
     otherwise inputs are (N, T, input_size) floats. forward returns (N, outputs).
     """
 
-    @checked(cell=Choice("rnn", "lstm", "gru"), input_size=Int(1, MAX_WIDTH), hidden_size=Int(1, MAX_WIDTH), outputs=Int(1, MAX_WIDTH), vocab_size=Int(1, MAX_WIDTH))
+    @checked(cell=Choice("rnn", "lstm", "gru"), input_size=Int(1, MAX_WIDTH),
+             hidden_size=Int(1, MAX_WIDTH), outputs=Int(1, MAX_WIDTH),
+             vocab_size=Int(1, MAX_WIDTH))
     def __init__(self, cell, input_size, hidden_size, outputs, vocab_size=None):
         super().__init__()
         if cell not in CELLS:
@@ -83,7 +86,8 @@ class CharLM(nn.Module):
     vocabulary at every step. forward(tokens: (N, T) int64, state=None) returns
     logits: (N, T, V) and the final state, to carry into the next chunk."""
 
-    @checked(vocab_size=Int(1, MAX_WIDTH), embed=Int(1, 8192), hidden=Int(1, 8192), layers=Int(1, 64), cell=Choice("lstm", "gru", "rnn"), dropout=Number(0, 1))
+    @checked(vocab_size=Int(1, MAX_WIDTH), embed=Int(1, 8192), hidden=Int(1, 8192),
+             layers=Int(1, 64), cell=Choice("lstm", "gru", "rnn"), dropout=Number(0, 1))
     def __init__(self, vocab_size, embed=64, hidden=384, layers=2, cell="lstm", dropout=0.0):
         super().__init__()
         if cell not in CELLS:
@@ -122,7 +126,8 @@ class DenseClassifier(nn.Module):
     frame, feature and hidden unit, so an event at a new time meets weights that never learned
     from it. forward(x: (N, T, F)) -> logits (N,)."""
 
-    @checked(frames=Int(1, MAX_STEPS), features=Int(1, MAX_WIDTH), hidden=Int(1, 8192), _size=lambda a: a["frames"] * a["features"] * a["hidden"])
+    @checked(frames=Int(1, MAX_STEPS), features=Int(1, MAX_WIDTH), hidden=Int(1, 8192),
+             _size=lambda a: a["frames"] * a["features"] * a["hidden"])
     def __init__(self, frames, features, hidden=32):
         super().__init__()
         self.frames, self.features = frames, features
@@ -142,7 +147,8 @@ class WindowCNN(nn.Module):
     most scared window's. It sees nothing wider than a window.
     forward(x: (N, T, F)) -> logits (N,); window_logits(x) -> (N, W)."""
 
-    @checked(features=Int(1, MAX_WIDTH), window=Int(1, MAX_STEPS), stride=Int(1, MAX_STEPS), channels=Int(1, 4096))
+    @checked(features=Int(1, MAX_WIDTH), window=Int(1, MAX_STEPS), stride=Int(1, MAX_STEPS),
+             channels=Int(1, 4096))
     def __init__(self, features, window=10, stride=5, channels=16):
         super().__init__()
         self.features, self.window, self.stride = features, window, stride
@@ -168,7 +174,8 @@ class RNNClassifier(nn.Module):
     state that lasts the whole recording), or the last one ("last").
     forward(x: (N, T, F)) -> logits (N,); step_logits(x) -> (N, T)."""
 
-    @checked(features=Int(1, MAX_WIDTH), hidden=Int(1, 8192), cell=Choice("gru", "lstm", "rnn"), bidirectional=Flag, readout=Choice("max", "last", "mean"))
+    @checked(features=Int(1, MAX_WIDTH), hidden=Int(1, 8192), cell=Choice("gru", "lstm", "rnn"),
+             bidirectional=Flag, readout=Choice("max", "last", "mean"))
     def __init__(self, features, hidden=32, cell="gru", bidirectional=False, readout="max"):
         super().__init__()
         if cell not in CELLS:
@@ -306,7 +313,8 @@ class AttentionDecoder(nn.Module):
     Same interface as ConditionalRNNDecoder, with v: (N, 16, D), the encoder's grid;
     step_with_attention also returns alpha: (N, 16)."""
 
-    @checked(vocab_size=Int(1, MAX_WIDTH), D=Int(1, 8192), E=Int(1, 8192), H=Int(1, 8192), A=Int(1, 8192))
+    @checked(vocab_size=Int(1, MAX_WIDTH), D=Int(1, 8192), E=Int(1, 8192), H=Int(1, 8192),
+             A=Int(1, 8192))
     def __init__(self, vocab_size, D=128, E=32, H=128, A=64):
         super().__init__()
         self.embed = nn.Embedding(vocab_size, E)
@@ -341,7 +349,8 @@ class Captioner(nn.Module):
     forward(images: (N, 3, 64, 64), words: (N, L)) -> scores (N, L, V):
     teacher forcing, step t reads the true word t and scores word t + 1."""
 
-    @checked(vocab_size=Int(1, MAX_WIDTH), decoder=Choice("rnn", "lstm", "attention"), D=Int(1, 8192), E=Int(1, 8192), H=Int(1, 8192))
+    @checked(vocab_size=Int(1, MAX_WIDTH), decoder=Choice("rnn", "lstm", "attention"),
+             D=Int(1, 8192), E=Int(1, 8192), H=Int(1, 8192))
     def __init__(self, vocab_size, decoder="rnn", D=128, E=32, H=128):
         super().__init__()
         if decoder not in DECODERS:
@@ -384,7 +393,8 @@ class Seq2Seq(nn.Module):
     (alpha is all zeros without attention).
     """
 
-    @checked(vocab_size=Int(1, MAX_WIDTH), E=Int(1, 8192), H=Int(1, 8192), attention=Flag, A=Int(1, 8192))
+    @checked(vocab_size=Int(1, MAX_WIDTH), E=Int(1, 8192), H=Int(1, 8192), attention=Flag,
+             A=Int(1, 8192))
     def __init__(self, vocab_size, E=32, H=64, attention=True, A=64):
         super().__init__()
         self.config = dict(vocab_size=vocab_size, E=E, H=H, attention=attention, A=A)
@@ -462,7 +472,8 @@ class Tagger(nn.Module):
     takes future hidden states in as well".
     """
 
-    @checked(vocab_size=Int(1, MAX_WIDTH), tags=Int(1, MAX_WIDTH), E=Int(1, 8192), H=Int(1, 8192), bidirectional=Flag)
+    @checked(vocab_size=Int(1, MAX_WIDTH), tags=Int(1, MAX_WIDTH), E=Int(1, 8192), H=Int(1, 8192),
+             bidirectional=Flag)
     def __init__(self, vocab_size, tags, E=32, H=32, bidirectional=False):
         super().__init__()
         self.embed = nn.Embedding(vocab_size, E, padding_idx=0)
@@ -560,7 +571,8 @@ class TreeRNN(nn.Module):
     (N, 2**(d-1)), ..., (N, 1)) -> scores (N, outputs).
     """
 
-    @checked(digits=Int(1, MAX_WIDTH), operators=Int(1, 64), H=Int(1, 8192), outputs=Int(1, MAX_WIDTH))
+    @checked(digits=Int(1, MAX_WIDTH), operators=Int(1, 64), H=Int(1, 8192),
+             outputs=Int(1, MAX_WIDTH))
     def __init__(self, digits=10, operators=2, H=64, outputs=10):
         super().__init__()
         self.leaf = nn.Embedding(digits, H)

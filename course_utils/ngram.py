@@ -13,8 +13,9 @@ start symbol, so every character, the first included, gets a probability.
 """
 import numpy as np
 
-from .validate import expect_indices, expect_shape
-from .validate import checked, Array, Indices, Choice, Int, MAX_WIDTH, Number
+from .validate import (
+    MAX_WIDTH, Choice, Indices, Int, Number, checked, expect_indices, expect_shape,
+)
 
 SMOOTHINGS = ("add_k", "interpolated")
 
@@ -39,6 +40,9 @@ def context_codes(ids, length, vocab_size):
     return codes
 
 
+_context_codes = context_codes.__wrapped__  # for ids already checked
+
+
 @checked(ids=Indices("T"), order=Int(1, 12), vocab_size=Int(1, MAX_WIDTH))
 def count_ngrams(ids, order, vocab_size):
     """Count every context of 0 to order - 1 characters, and what follows it, in ids: (L,).
@@ -57,7 +61,7 @@ def count_ngrams(ids, order, vocab_size):
     ids = _ids("count_ngrams", "ids", ids, vocab_size)
     tables = []
     for length in range(order):
-        context = context_codes(ids, length, vocab_size)
+        context = _context_codes(ids, length, vocab_size)
         pairs, pair_counts = np.unique(context * vocab_size + ids, return_counts=True)
         contexts, context_counts = np.unique(context, return_counts=True)
         pair_context = pairs // vocab_size
@@ -105,7 +109,8 @@ def _check_model(fn_name, counts, order, smoothing, k):
     return int(order)
 
 
-@checked(ids=Indices("T"), order=Int(1, 12), smoothing=Choice("add_k", "interpolated"), k=Number(0, low_open=True))
+@checked(ids=Indices("T"), order=Int(1, 12), smoothing=Choice("add_k", "interpolated"),
+         k=Number(0, low_open=True))
 def log_probs(counts, ids, order=None, smoothing="interpolated", k=1.0):
     """Natural log-probability of each character of ids: (L,) given the order - 1 before it.
 
@@ -115,7 +120,7 @@ def log_probs(counts, ids, order=None, smoothing="interpolated", k=1.0):
     order = _check_model("log_probs", counts, order, smoothing, k)
     V = counts["vocab_size"]
     ids = _ids("log_probs", "ids", ids, V)
-    codes = [context_codes(ids, length, V) for length in range(order)]
+    codes = [_context_codes(ids, length, V) for length in range(order)]
     return np.log(_probabilities(counts, codes, ids, order, smoothing, k))
 
 
@@ -129,5 +134,5 @@ def next_char_probs(counts, context, order=None, smoothing="interpolated", k=1.0
     V = counts["vocab_size"]
     context = _ids("next_char_probs", "context", context, V)
     text = np.concatenate([context, [0]])   # a placeholder where the next character goes
-    codes = [np.full(V, context_codes(text, length, V)[-1]) for length in range(order)]
+    codes = [np.full(V, _context_codes(text, length, V)[-1]) for length in range(order)]
     return _probabilities(counts, codes, np.arange(V), order, smoothing, k)

@@ -3,7 +3,7 @@ import numpy as np
 import torch
 
 from ._reference import top_k_filter as _top_k_filter
-from .validate import checked, Array, Number
+from .validate import Array, Number, checked
 
 
 @checked(logits=Array("V"), temperature=Number(0, low_open=True))

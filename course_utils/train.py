@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from .models import detach_state
-from .validate import checked, Indices, Int, MAX_COUNT
+from .validate import MAX_COUNT, Indices, Int, checked
 
 # Notebook 03's live run (and the benchmark charlm_60s_val_nats): 450 steps take about 50 s
 # on a 2-core laptop CPU (measured: ~58k characters per second).

@@ -21,7 +21,7 @@ from PIL import Image
 
 from . import dynamics
 from .plots import PALETTE
-from .validate import checked, Array, Choice, Int, MAX_STEPS, Number, Seed
+from .validate import MAX_STEPS, Array, Choice, Int, Number, Seed, checked
 
 LOG_RANGE = 15  # plots show 10**-15 .. 10**15
 TIME_AXES = (50, 100, 200, 500)
@@ -164,7 +164,9 @@ def _time_axes(ax, title, ylabel):
 
 # ---------------------------------------------------------------- eigenvalue explorer
 
-@checked(size=Int(2, 200), radius=Number(0, 10), spread=Number(0, 1), angle_degrees=Number(-360, 360), structure=Choice("normal", "non-normal"), T=Int(1, 10_000), seed=Seed)
+@checked(size=Int(2, 200), radius=Number(0, 10), spread=Number(0, 1),
+         angle_degrees=Number(-360, 360), structure=Choice("normal", "non-normal"),
+         T=Int(1, 10_000), seed=Seed)
 def eigenvalue_state(size, radius, spread, angle_degrees, structure, T, seed=0):
     """Everything the eigenvalue explorer shows, for the lecture's h_t = W.T h_{t-1}.
 
@@ -276,7 +278,9 @@ def eigenvalue_explorer(seed=0):
 CLIP_CHOICES = ("0.3", "1", "3", "10", "30", "off")
 
 
-@checked(scale=Number(0, 100), T=Int(1, 10_000), nonlinearity=Choice("linear", "tanh", "relu", "sigmoid"), threshold=_threshold, seed=Seed)
+@checked(scale=Number(0, 100), T=Int(1, 10_000),
+         nonlinearity=Choice("linear", "tanh", "relu", "sigmoid"), threshold=_threshold,
+         seed=Seed)
 def explosion_state(scale, T, nonlinearity, threshold, seed=0):
     """Train a small RNN twice on the recent-sum task, without and with clipping.
 

@@ -6,7 +6,8 @@ marked values. Predicting the mean, 1.0, scores a mean squared error of 1/6 ≈ 
 model below that has learned to carry the marked values across up to T steps.
 """
 import numpy as np
-from ..validate import checked, Int, MAX_COUNT, MAX_STEPS, Seed
+
+from ..validate import MAX_COUNT, MAX_STEPS, Int, Seed, checked
 
 BASELINE_MSE = 1 / 6  # the variance of the sum of two independent U(0, 1) values
 

@@ -9,7 +9,7 @@ import datetime
 import numpy as np
 
 from .text import Vocabulary
-from ..validate import checked, Array, Indices, Flag, Int, MAX_COUNT, MAX_STEPS, Seed, Words
+from ..validate import MAX_COUNT, MAX_STEPS, Flag, Indices, Int, Seed, Words, checked
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December"]
@@ -61,7 +61,8 @@ def make_dates(n, seed=0, formats=None):
     return sources, [iso(d) for d in dates], dates
 
 
-@checked(texts=Words(1), length=Int(1, MAX_STEPS), end=Flag, _size=lambda a: len(a["texts"]) * a["length"])
+@checked(texts=Words(1), length=Int(1, MAX_STEPS), end=Flag,
+         _size=lambda a: len(a["texts"]) * a["length"])
 def encode(texts, length, end=False):
     """Strings -> (N, length) int64 character ids, padded with 0; end=True appends END."""
     ids = np.zeros((len(texts), length), dtype=np.int64)

@@ -6,13 +6,15 @@ both modulo 10) at each of the 2**d - 1 inner nodes. "((3+4)-(5+9))" has depth 2
 the answer); a chain network reads the 4 * 2**d - 3 characters one by one.
 """
 import numpy as np
-from ..validate import checked, Array, Indices, Int, MAX_COUNT, Seed
+
+from ..validate import MAX_COUNT, Indices, Int, Seed, checked
 
 OPERATORS = ["+", "-"]
 TOKENS = ["<pad>"] + list("0123456789()+-")
 
 
-@checked(n=Int(1, MAX_COUNT), depth=Int(1, 16), seed=Seed, _size=lambda a: a["n"] * 2 ** a["depth"])
+@checked(n=Int(1, MAX_COUNT), depth=Int(1, 16), seed=Seed,
+         _size=lambda a: a["n"] * 2 ** a["depth"])
 def make_expressions(n, depth, seed=0):
     """n random expressions of the given depth (>= 1).
 

@@ -10,7 +10,8 @@ import hashlib
 from pathlib import Path
 
 import numpy as np
-from ..validate import checked, Array, Int
+
+from ..validate import Array, Int, checked
 
 SCP1 = Path(__file__).resolve().parents[2] / "data" / "scp1"
 

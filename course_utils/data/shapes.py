@@ -14,7 +14,8 @@ that never appear in a scene unless asked for (the compositional hold-out), and 
 draws 4-5 objects, more than any training scene has.
 """
 import numpy as np
-from ..validate import checked, Flag, Indices, Int, MAX_COUNT, MAX_STEPS, Seed, Words
+
+from ..validate import MAX_COUNT, MAX_STEPS, Flag, Indices, Int, Seed, Words, checked
 
 SIZE = 64
 COLOURS = {"red": (0.85, 0.15, 0.1), "green": (0.1, 0.65, 0.2), "blue": (0.15, 0.3, 0.9),
@@ -101,7 +102,8 @@ def render(objects, centres, rng):
     return np.clip(image, 0, 1).astype(np.float32)
 
 
-@checked(n=Int(1, MAX_COUNT), seed=Seed, only_holdout=Flag, clutter=Flag, _size=lambda a: a["n"] * 3 * 64 * 64)
+@checked(n=Int(1, MAX_COUNT), seed=Seed, only_holdout=Flag, clutter=Flag,
+         _size=lambda a: a["n"] * 3 * 64 * 64)
 def make_scenes(n, seed=0, holdout=(("red", "triangle"),), only_holdout=False, clutter=False):
     """n captioned scenes.
 

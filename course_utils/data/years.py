@@ -4,7 +4,8 @@ Each sentence holds one year (after "in") and sometimes a distractor number from
 range ("with 2011 rupees"), so a model must read the context, not just spot a number.
 """
 import numpy as np
-from ..validate import checked, Int, IntList, MAX_COUNT, Seed
+
+from ..validate import MAX_COUNT, Int, IntList, Seed, checked
 
 SUBJECTS = [["I"], ["we"], ["my", "sister"], ["my", "parents", "and", "I"], ["our", "team"],
             ["the", "old", "climber"]]
