@@ -374,8 +374,8 @@ def _as_number(name, what, value, integer=False):
     if isinstance(value, (bool, np.bool_)):
         raise ExerciseError(f"{name}: {what} should be a number, got the bool {value}")
     if isinstance(value, (str, bytes)):
-        raise ExerciseError(f"{name}: {what} should be a number, got the string {_one_line(repr(value), 40)}; "
-                            "write the number without quotes")
+        raise ExerciseError(f"{name}: {what} should be a number, got the string "
+                            f"{_one_line(repr(value), 40)}; write the number without quotes")
     array = _as_array(name, what, value)
     if array.size != 1:
         raise ExerciseError(f"{name}: {what} should be one number, got an array of shape "
@@ -392,45 +392,47 @@ def _as_number(name, what, value, integer=False):
 
 # ---------------------------------------------------------------- what each exercise may not call
 
-_TORCH_RNNS = [("torch.nn.RNN / LSTM / GRU", "torch.nn.modules.rnn:RNNBase.__init__"),
-               ("torch.nn.RNNCell / LSTMCell / GRUCell", "torch.nn.modules.rnn:RNNCellBase.__init__")]
-_AUTOGRAD = [("torch.autograd.grad", "torch.autograd:grad"),
-             ("torch.autograd.backward", "torch.autograd:backward"),
-             ("Tensor.backward", "torch:Tensor.backward")]
-_SOFTMAXES = [("torch.softmax", "torch:softmax"), ("torch.nn.functional.softmax", "torch.nn.functional:softmax"),
-              ("Tensor.softmax", "torch:Tensor.softmax"), ("torch.log_softmax", "torch:log_softmax"),
-              ("torch.nn.functional.log_softmax", "torch.nn.functional:log_softmax"),
-              ("torch.special.softmax", "torch.special:softmax"), ("scipy.special.softmax", "scipy.special:softmax")]
+_LABELS = {"torch.nn.modules.rnn:RNNBase.__init__": "torch.nn.RNN / LSTM / GRU",
+           "torch.nn.modules.rnn:RNNCellBase.__init__": "torch.nn.RNNCell / LSTMCell / GRUCell",
+           "torch.nn:MultiheadAttention.__init__": "torch.nn.MultiheadAttention"}
+
+
+def _forbid(*paths):
+    """(label, path) pairs for _call: 'module:attribute' or 'module:*' (every public function)."""
+    def label(path):
+        module, _, attribute = path.partition(":")
+        if path in _LABELS:
+            return _LABELS[path]
+        if module == "course_utils._reference":
+            return f"the course's {attribute}"
+        return module if attribute == "*" else f"{module}.{attribute}"
+    return [(label(path), path) for path in paths]
+
+
+_TORCH_RNNS = ("torch.nn.modules.rnn:RNNBase.__init__", "torch.nn.modules.rnn:RNNCellBase.__init__")
 _FORBIDDEN = {
-    "rnn_step_forward": [("course_utils.layers.rnn_step_forward", "course_utils.layers:rnn_step_forward"),
-                         ("course_utils.layers.rnn_forward", "course_utils.layers:rnn_forward"),
-                         ("torch.rnn_tanh_cell", "torch:rnn_tanh_cell")] + _TORCH_RNNS,
-    "rnn_step_backward": [("the course's rnn_step_backward", "course_utils._reference:rnn_step_backward"),
-                          ("course_utils.layers.rnn_backward", "course_utils.layers:rnn_backward")] + _AUTOGRAD,
-    "clip_by_norm": [("the course's clip_by_norm", "course_utils._reference:clip_by_norm"),
-                     ("torch.nn.utils.clip_grad_norm_", "torch.nn.utils:clip_grad_norm_"),
-                     ("torch.nn.utils.clip_grad_norm", "torch.nn.utils:clip_grad_norm"),
-                     ("torch.nn.utils.clip_grads_with_norm_", "torch.nn.utils:clip_grads_with_norm_")],
-    "lstm_step_forward": [("the course's lstm_step_forward", "course_utils._reference:lstm_step_forward"),
-                          ("course_utils.layers.lstm_forward", "course_utils.layers:lstm_forward"),
-                          ("torch.lstm_cell", "torch:lstm_cell")] + _TORCH_RNNS,
-    "lstm_parameter_count": list(_TORCH_RNNS),
-    "softmax_with_temperature": [("course_utils.sampling", "course_utils.sampling:*"),
-                                 ("the course's top_k_filter", "course_utils._reference:top_k_filter")]
-    + _SOFTMAXES,
-    "top_k_filter": [("the course's top_k_filter", "course_utils._reference:top_k_filter"),
-                     ("course_utils.sampling", "course_utils.sampling:*")],
-    "sliding_windows": [("numpy's sliding_window_view", "numpy.lib.stride_tricks:sliding_window_view"),
-                        ("Tensor.unfold", "torch:Tensor.unfold"),
-                        ("torch.nn.functional.unfold", "torch.nn.functional:unfold")],
-    "greedy_ids": [("course_utils.decoding", "course_utils.decoding:*"),
-                   ("course_utils.decoding's decoder", "course_utils.decoding:_decode")],
-    "causal_self_attention": [("torch's scaled_dot_product_attention",
-                               "torch.nn.functional:scaled_dot_product_attention"),
-                              ("torch.nn.MultiheadAttention", "torch.nn:MultiheadAttention.__init__"),
-                              ("torch.nn.functional.multi_head_attention_forward",
-                               "torch.nn.functional:multi_head_attention_forward")],
-    "expected_calibration_error": [("course_utils.calibration", "course_utils.calibration:*")],
+    "rnn_step_forward": _forbid("course_utils.layers:rnn_step_forward", "course_utils.layers:rnn_forward",
+                                "torch:rnn_tanh_cell", *_TORCH_RNNS),
+    "rnn_step_backward": _forbid("course_utils._reference:rnn_step_backward",
+                                 "course_utils.layers:rnn_backward", "torch.autograd:grad",
+                                 "torch.autograd:backward", "torch:Tensor.backward"),
+    "clip_by_norm": _forbid("course_utils._reference:clip_by_norm", "torch.nn.utils:clip_grad_norm_",
+                            "torch.nn.utils:clip_grad_norm", "torch.nn.utils:clip_grads_with_norm_"),
+    "lstm_step_forward": _forbid("course_utils._reference:lstm_step_forward",
+                                 "course_utils.layers:lstm_forward", "torch:lstm_cell", *_TORCH_RNNS),
+    "lstm_parameter_count": _forbid(*_TORCH_RNNS),
+    "softmax_with_temperature": _forbid(
+        "course_utils.sampling:*", "course_utils._reference:top_k_filter", "torch:softmax",
+        "torch:log_softmax", "torch:Tensor.softmax", "torch.nn.functional:softmax",
+        "torch.nn.functional:log_softmax", "torch.special:softmax", "scipy.special:softmax"),
+    "top_k_filter": _forbid("course_utils._reference:top_k_filter", "course_utils.sampling:*"),
+    "sliding_windows": _forbid("numpy.lib.stride_tricks:sliding_window_view", "torch:Tensor.unfold",
+                               "torch.nn.functional:unfold"),
+    "greedy_ids": _forbid("course_utils.decoding:*", "course_utils.decoding:_decode"),
+    "causal_self_attention": _forbid("torch.nn.functional:scaled_dot_product_attention",
+                                     "torch.nn:MultiheadAttention.__init__",
+                                     "torch.nn.functional:multi_head_attention_forward"),
+    "expected_calibration_error": _forbid("course_utils.calibration:*"),
 }
 
 
