@@ -110,11 +110,13 @@ NOT_GENERIC = {
 ACCEPTED = {
     ("dynamics.activate", "a"): {"an extra axis", "one axis fewer"},  # any shape
     ("sampling.entropy_nats", "probs"): {"an extra axis", "one axis fewer"},  # (..., V)
-    ("widgets.clipped_log_curve", "log_values"): {"an extra axis", "one axis fewer", "NaN inside"},
-    ("widgets.describe_log", "value"): {"inf"},  # log10 of an overflow
+    ("widgets.clipped_log_curve", "log_values"): {"an extra axis", "one axis fewer", "NaN inside",
+                                                  "a non-finite entry"},
+    ("widgets.describe_log", "value"): {"inf", "a non-finite number"},  # log10 of an overflow
     ("data.text.Vocabulary.decode", "ids"): {"one item too few"},  # a shorter text
     ("data.shapes.CaptionVocabulary.decode", "ids"): {"one item too few"},
     ("ngram.next_char_probs", "context"): {"one item too few"},  # a shorter context
+    ("data.years.make_year_sentences", "year_positions"): {"one item too few"},  # fewer positions
 }
 
 
@@ -317,6 +319,32 @@ def _defaults(fn):
         return {}
 
 
+def _generated(data, good, argument):
+    """A bad value drawn by Hypothesis itself (beside the enumerated ones), or None."""
+    if isinstance(good, (bool, np.bool_)):
+        return "text", data.draw(st.text(max_size=5))
+    if isinstance(good, (int, np.integer)) and argument != "seed":
+        return "a negative or huge whole number", data.draw(
+            st.one_of(st.integers(max_value=-1), st.integers(min_value=10 ** 8, max_value=10 ** 15)))
+    if isinstance(good, float):
+        return "a non-finite number", data.draw(st.sampled_from([float("nan"), float("inf"), -float("inf")]))
+    if isinstance(good, str) and argument not in ("text", "chars", "date", "threshold"):
+        return "an unknown option", data.draw(st.text(min_size=1, max_size=8).filter(
+            lambda t: t not in ("linear", "tanh", "relu", "sigmoid", "burst", "two_part", "normal",
+                                "non-normal", "add_k", "interpolated", "lstm", "gru", "rnn", "max",
+                                "mean", "last", "attention")))
+    if isinstance(good, np.ndarray) and good.dtype.kind == "f" and good.size:
+        bad = good.copy()
+        bad.flat[data.draw(st.integers(0, good.size - 1))] = data.draw(
+            st.sampled_from([np.nan, np.inf, -np.inf]))
+        return "a non-finite entry", bad
+    if isinstance(good, np.ndarray) and good.ndim:
+        shape = list(good.shape)
+        shape.insert(data.draw(st.integers(0, good.ndim)), data.draw(st.integers(2, 3)))
+        return "an extra axis", np.zeros(shape, good.dtype)
+    return None
+
+
 class _Hang(Exception):
     pass
 
@@ -392,6 +420,11 @@ def test_bad_input_is_refused_clearly(name, data):
                if label not in ACCEPTED.get((name, argument), ())]
     if not options:
         return
+    good = BASELINES[name][argument]
+    generated = _generated(data, good, argument)
+    if generated is not None and generated[0] not in ACCEPTED.get((name, argument), ()) \
+            and data.draw(st.booleans(), label="generated"):
+        options = [generated]
     label, value = data.draw(st.sampled_from(options), label="bad value")
     outcome = classify(name, argument, value)
     assert outcome == "clear", f"{name}({argument}={label}): {outcome}"

@@ -374,6 +374,28 @@ def test_failure_prediction_ignores_case_and_spaces(capsys):
             {"dense": {"shifted": 0.5}}, capsys=capsys)
 
 
+@torch.no_grad()
+def greedy_ids(model, images, vocab, max_length=16):
+    v = model.encoder(images)
+    state = model.decoder.init_state(v)
+    words = torch.full((len(images),), vocab.index["<start>"], dtype=torch.long)
+    chosen = []
+    for _ in range(max_length):
+        scores, state = model.decoder.step(words, state, v)
+        words = scores.argmax(dim=1)
+        chosen.append(words)
+    return torch.stack(chosen, dim=1)
+
+
+def test_greedy_ids_every_form(capsys):
+    from course_utils.models import load_captioner
+
+    model, _ = load_captioner("captioner_rnn.pt")
+    for form in INTEGER_FORMS.values():
+        _passes(checks.check_greedy_ids, _in_form(greedy_ids, form), model, CaptionVocabulary(),
+                capsys=capsys)
+
+
 def test_greedy_ids_word_lists_and_out_of_range_ids_are_one_line():
     from course_utils.models import load_captioner
 
