@@ -30,6 +30,8 @@ import time
 import numpy as np
 import torch
 from course_utils import widgets
+while time.time() < START:  # every student's kernel is started and warm: all begin together
+    time.sleep(0.02)
 start = time.perf_counter()
 for radius in np.linspace(0.8, 1.2, 9):
     for structure in ("normal", "non-normal"):
@@ -79,8 +81,10 @@ class Poller(threading.Thread):
             self.stopped.wait(self.interval)
 
 
-def stage(hub, students, memory_samples):
-    """All `students` run the sweep at once; returns the stage's figures."""
+def stage(hub, students, memory_samples, warm_up=60):
+    """All `students` start a kernel, import what notebook 04 imports, and `warm_up` seconds
+    after the stage began run the sweep at the same moment; returns the stage's figures."""
+    code = SWEEP.replace("START", repr(time.time() + warm_up))
     poller = Poller(hub)
     poller.start()
     peaks = {name: 0.0 for name in students}
@@ -98,7 +102,7 @@ def stage(hub, students, memory_samples):
 
     def sweep(name):
         try:
-            printed, error = hub.run_code(name, SWEEP, timeout=600)
+            printed, error = hub.run_code(name, code, timeout=600)
             if error:
                 return None
             return float(printed.split("SWEEP")[1])

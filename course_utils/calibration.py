@@ -15,7 +15,9 @@ probabilities, and the predictions (the argmax) do not change.
 """
 import numpy as np
 
-from .validate import expect_indices, expect_shape
+from .validate import (
+    MAX_STEPS, MAX_WIDTH, Array, Int, Number, checked, expect_indices, expect_shape,
+)
 
 
 def _probs_and_labels(fn_name, probs, labels):
@@ -39,6 +41,7 @@ def _check_bins(fn_name, n_bins):
         raise ValueError(f"{fn_name}: n_bins must be a positive integer, got {n_bins!r}")
 
 
+@checked(logits=Array("N"), temperature=Number(0, low_open=True))
 def binary_probs(logits, temperature=1.0):
     """Class probabilities of a binary classifier: logits (N,) -> probs (N, 2), the second
     column sigmoid(logits / temperature)."""
@@ -50,6 +53,7 @@ def binary_probs(logits, temperature=1.0):
     return np.stack([1 - p, p], axis=1)
 
 
+@checked(probs=Array("N, C"), labels=Array("N", "int"), n_bins=Int(1, MAX_WIDTH))
 def reliability_bins(probs, labels, n_bins=10):
     """The reliability diagram's numbers.
 
@@ -73,17 +77,20 @@ def reliability_bins(probs, labels, n_bins=10):
                 confidence=mean_confidence, accuracy=accuracy)
 
 
+@checked(probs=Array("N, C"), labels=Array("N", "int"), n_bins=Int(1, MAX_WIDTH))
 def expected_calibration_error(probs, labels, n_bins=10):
     """ECE = sum over bins of (examples in the bin / N) * |accuracy - mean confidence|.
 
     probs: (N, C) class probabilities; labels: (N,) int true classes. Returns a float in [0, 1].
     """
+    _probs_and_labels("expected_calibration_error", probs, labels)
     bins = reliability_bins(probs, labels, n_bins)
     full = bins["count"] > 0
     gaps = np.abs(bins["accuracy"][full] - bins["confidence"][full])
     return float(np.sum(bins["count"][full] / bins["count"].sum() * gaps))
 
 
+@checked(logits=Array("N"), labels=Array("N", "int"), temperature=Number(0, low_open=True))
 def binary_nll(logits, labels, temperature=1.0):
     """Mean negative log-likelihood (nats) of labels (N,) in {0, 1} under sigmoid(logits / T)."""
     logits, labels = np.asarray(logits, dtype=np.float64), np.asarray(labels)
@@ -96,6 +103,8 @@ def binary_nll(logits, labels, temperature=1.0):
     return float(np.mean(np.logaddexp(0, z) - labels * z))
 
 
+@checked(logits=Array("N"), labels=Array("N", "int"), low=Number(0, low_open=True),
+         high=Number(0, low_open=True), steps=Int(1, MAX_STEPS))
 def fit_temperature(logits, labels, low=0.05, high=20.0, steps=60):
     """The temperature T in [low, high] that minimises binary_nll(logits, labels, T), found by
     golden-section search on log T (the NLL is smooth and, in practice, has one minimum).
@@ -105,7 +114,9 @@ def fit_temperature(logits, labels, low=0.05, high=20.0, steps=60):
     """
     if not 0 < low < high:
         raise ValueError(f"fit_temperature: need 0 < low < high, got low={low!r}, high={high!r}")
-    binary_nll(logits, labels)   # checks the shapes once
+    logits, labels = np.asarray(logits, dtype=np.float64), np.asarray(labels)
+    expect_shape("fit_temperature", "labels", labels, "N", (len(logits),))
+    expect_indices("fit_temperature", "labels", labels, "2", 2)
     a, b = np.log(low), np.log(high)
     ratio = (np.sqrt(5) - 1) / 2
     for _ in range(steps):

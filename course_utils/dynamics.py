@@ -9,7 +9,8 @@ Jacobian of one step is d h_t / d h_{t-1} = diag(phi'(a_t)) @ Wh.T (a column-vec
 """
 import numpy as np
 
-from .validate import expect_shape
+from ._reference import clip_by_norm as _clip_by_norm
+from .validate import MAX_COUNT, MAX_STEPS, Array, Choice, Int, Number, Seed, checked, expect_shape
 
 NONLINEARITIES = ("linear", "tanh", "relu", "sigmoid")
 # gamma: the largest |phi'|; ||Wh||_2 < 1/gamma guarantees vanishing gradients.
@@ -27,6 +28,8 @@ def random_orthogonal(n, rng):
     return q * np.sign(np.diag(r))
 
 
+@checked(n=Int(2, 2000), radius=Number(0), spread=Number(0, 1), angle=Number(),
+         non_normal=Number(0), seed=Seed)
 def matrix_with_spectrum(n, radius, spread=0.0, angle=0.0, non_normal=0.0, seed=0):
     """A real (n, n) matrix with chosen eigenvalues: W = Q (B + N) Q.T.
 
@@ -60,6 +63,7 @@ def matrix_with_spectrum(n, radius, spread=0.0, angle=0.0, non_normal=0.0, seed=
     return Q @ (B + N) @ Q.T
 
 
+@checked(T=Int(1, MAX_STEPS), count=Int(1, MAX_STEPS))
 def sample_steps(T, count=48):
     """Steps 0..T at which to evaluate costly norms: every step up to 16, then evenly spaced.
 
@@ -76,6 +80,7 @@ def _log10_spectral_norms(products, log_scales):
         return np.log10(np.linalg.norm(products, 2, axis=(1, 2))) + log_scales
 
 
+@checked(W=Array("n, n"), T=Int(1, MAX_STEPS))
 def power_log_norms(W, T, steps=None):
     """log10 ||W^k||_2 for k in `steps` (default: sample_steps(T)).
 
@@ -99,6 +104,7 @@ def power_log_norms(W, T, steps=None):
     return steps, _log10_spectral_norms(np.array(kept), np.array(scales))
 
 
+@checked(W=Array("n, n"), h0=Array("n"), T=Int(1, MAX_STEPS))
 def state_log_norms(W, h0, T):
     """log10 ||h_t|| for the lecture's linear recurrence h_t = W.T h_{t-1}, t = 0..T.
 
@@ -118,6 +124,7 @@ def state_log_norms(W, h0, T):
     return out
 
 
+@checked(a=Array(), nonlinearity=Choice("linear", "tanh", "relu", "sigmoid"))
 def activate(a, nonlinearity):
     """phi(a) and phi'(a) for a pre-activation array a (any shape). Returns (h, dh_da)."""
     _check_nonlinearity("activate", nonlinearity)
@@ -132,6 +139,12 @@ def activate(a, nonlinearity):
     return h, h * (1 - h)
 
 
+_activate = activate.__wrapped__  # inside loops: checked once by the caller
+
+
+@checked(Wh=Array("H, H"), Wx=Array("D, H"), x=Array("N, T, D"), h0=Array("N, H"),
+         nonlinearity=Choice("linear", "tanh", "relu", "sigmoid"),
+         _size=lambda a: np.size(a["x"]) * np.shape(a["Wh"])[0] * 3)
 def rnn_trajectory(Wh, Wx, x, h0, nonlinearity="tanh"):
     """Run h_t = phi(h_{t-1} @ Wh + x_t @ Wx) and keep what backprop needs.
 
@@ -150,7 +163,7 @@ def rnn_trajectory(Wh, Wx, x, h0, nonlinearity="tanh"):
     hs[0] = h0
     with np.errstate(over="ignore", invalid="ignore"):
         for t in range(T):
-            hs[t + 1], derivs[t] = activate(hs[t] @ Wh + inputs[:, t], nonlinearity)
+            hs[t + 1], derivs[t] = _activate(hs[t] @ Wh + inputs[:, t], nonlinearity)
     return hs, derivs
 
 
@@ -179,17 +192,8 @@ def jacobian_log_norms(Wh, derivs, steps=None):
                                                        np.array([scales[t] for t in order])))
 
 
-def clip_by_norm(grad, threshold):
-    """Rescale grad to norm `threshold` if its (Euclidean) norm is larger; else return it.
-
-    grad: any shape. Returns an array of the same shape.
-    """
-    if threshold <= 0:
-        raise ValueError(f"clip_by_norm: threshold must be > 0, got {threshold}")
-    norm = np.sqrt(np.sum(grad * grad))
-    return grad * (threshold / norm) if norm > threshold else grad
-
-
+@checked(w=Array(), b=Array(), T=Int(1, MAX_STEPS), h0=Number(),
+         target=Number())
 def cliff_loss_and_grad(w, b, T=20, h0=0.5, target=0.7):
     """The one-unit RNN of Pascanu et al. (2013): h_t = w * sigmoid(h_{t-1}) + b, t = 1..T.
 
@@ -200,13 +204,15 @@ def cliff_loss_and_grad(w, b, T=20, h0=0.5, target=0.7):
     h = np.full(w.shape, h0)
     dh_dw, dh_db = np.zeros(w.shape), np.zeros(w.shape)
     for _ in range(T):
-        s, ds = activate(h, "sigmoid")
+        s, ds = _activate(h, "sigmoid")
         dh_dw, dh_db = s + w * ds * dh_dw, 1 + w * ds * dh_db
         h = w * s + b
     error = h - target
     return error ** 2, 2 * error * dh_dw, 2 * error * dh_db
 
 
+@checked(start=Array("2"), lr=Number(0, low_open=True), steps=Int(0, MAX_STEPS),
+         threshold=Number(0, low_open=True), T=Int(1, 10_000))
 def descend_cliff(start, lr, steps, threshold=None, T=20):
     """Gradient descent on cliff_loss_and_grad from start = (w, b), optionally clipped.
 
@@ -214,15 +220,16 @@ def descend_cliff(start, lr, steps, threshold=None, T=20):
     """
     path = [np.array(start, float)]
     for _ in range(steps):
-        _, dw, db = cliff_loss_and_grad(*path[-1], T=T)
+        _, dw, db = cliff_loss_and_grad.__wrapped__(*path[-1], T=T)
         grad = np.array([dw, db])
         if threshold is not None:
-            grad = clip_by_norm(grad, threshold)
+            grad = _clip_by_norm(grad, threshold)
         path.append(path[-1] - lr * grad)
     path = np.array(path)
-    return path, cliff_loss_and_grad(path[:, 0], path[:, 1], T=T)[0]
+    return path, cliff_loss_and_grad.__wrapped__(path[:, 0], path[:, 1], T=T)[0]  # may diverge
 
 
+@checked(N=Int(1, MAX_COUNT), T=Int(1, MAX_STEPS), seed=Seed, _size=lambda a: a["N"] * a["T"])
 def recent_sum_task(N, T, seed=0):
     """Inputs x: (N, T, 1) of unit Gaussian noise; target y: (N,) = x_{T-1} + x_T.
 
@@ -265,6 +272,7 @@ def _sum_outer(a, b):
                      for r in range(a.shape[1])])
 
 
+@checked(scale=Number(), hidden=Int(1, 4096), seed=Seed)
 def init_small_rnn(scale, hidden=16, seed=0):
     """The small RNN of the explosion explorer: Wh = scale * (random orthogonal): (H, H),
     so every singular value of Wh equals `scale`; Wx: (1, H); read-out wy: (H, 1)."""
@@ -273,6 +281,9 @@ def init_small_rnn(scale, hidden=16, seed=0):
     return Wh, rng.standard_normal((1, hidden)), rng.standard_normal((hidden, 1)) / np.sqrt(hidden)
 
 
+@checked(scale=Number(), T=Int(1, MAX_STEPS),
+         nonlinearity=Choice("linear", "tanh", "relu", "sigmoid"), hidden=Int(1, 1024), seed=Seed,
+         _size=lambda a: a["T"] * a["hidden"] ** 2)
 def gradient_survival(scale, T=100, nonlinearity="tanh", hidden=16, seed=0):
     """log10 ||d h_T / d h_0||_2 for init_small_rnn(scale) on one recent_sum_task sequence."""
     Wh, Wx, _ = init_small_rnn(scale, hidden, seed)
@@ -281,6 +292,21 @@ def gradient_survival(scale, T=100, nonlinearity="tanh", hidden=16, seed=0):
     return float(jacobian_log_norms(Wh, derivs[:, 0], steps=np.array([0]))[1][0])
 
 
+def _thresholds(fn, arg, value):
+    """A non-empty tuple of clipping thresholds, each None (no clipping) or a positive number."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)) or not value:
+        raise ValueError(f"{fn}: {arg} must be a non-empty tuple of None or positive numbers, "
+                         f"got {value!r}"[:150])
+    for item in value:
+        if item is not None:
+            Number(0, low_open=True)(fn, arg, item)
+
+
+@checked(scale=Number(), T=Int(1, 10_000),
+         nonlinearity=Choice("linear", "tanh", "relu", "sigmoid"), hidden=Int(1, 1024),
+         batch=Int(1, 10_000), iterations=Int(1, 10_000), lr=Number(0, low_open=True), seed=Seed,
+         thresholds=_thresholds,
+         _size=lambda a: a["T"] * a["batch"] * a["hidden"] * len(a["thresholds"]) * 2)
 def train_recent_sum_rnn(scale, T, nonlinearity="tanh", thresholds=(None,), hidden=16,
                          batch=16, iterations=15, lr=0.05, seed=0):
     """Train small RNNs on recent_sum_task with plain SGD, one run per clipping threshold.

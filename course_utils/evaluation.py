@@ -2,7 +2,10 @@
 and which of a scene's objects a caption names."""
 import numpy as np
 
+from .validate import Words, checked
 
+
+@checked(references=Words(3), hypotheses=Words(2))
 def bleu_scores(references, hypotheses):
     """Corpus BLEU-1..4. references: N lists of reference word lists; hypotheses: N word lists.
     Returns {1: BLEU-1, 2: ..., 4: BLEU-4}, each in [0, 1]."""
@@ -17,6 +20,7 @@ def bleu_scores(references, hypotheses):
             for n, w in weights.items()}
 
 
+@checked(references=Words(3), hypotheses=Words(2))
 def exact_match(references, hypotheses):
     """The fraction of hypotheses (word lists) equal to one of their references."""
     if len(references) != len(hypotheses):

@@ -6,7 +6,21 @@ df/dx ~ (f(x + h) - f(x - h)) / 2h, up to a small relative error.
 
 import numpy as np
 
+from .validate import Array, Flag, Number, checked
 
+
+def _float_array(fn, arg, x):
+    """x is nudged in place by +-h, so it must be a float NumPy array (an int array would
+    round the nudge away and give a wrong gradient)."""
+    if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
+        got = f"dtype {x.dtype}" if isinstance(x, np.ndarray) else repr(x)[:40]
+        raise ValueError(f"{fn}: {arg} must be a float NumPy array (it is nudged in place by "
+                         f"+-h; use x.astype(float)), got {got}")
+    if x.size == 0 or not np.all(np.isfinite(x)):
+        raise ValueError(f"{fn}: {arg} must be non-empty and finite")
+
+
+@checked(x=Array(nonempty=False), y=Array(nonempty=False))
 def rel_error(x, y):
     """Largest relative error between two arrays: max(|x - y| / max(1e-8, |x| + |y|)).
 
@@ -15,9 +29,15 @@ def rel_error(x, y):
     """
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
+    if x.shape != y.shape:
+        raise ValueError(f"rel_error: x and y must have the same shape, got x {x.shape} and "
+                         f"y {y.shape} (they would be broadcast and compared entry by wrong entry)")
+    if x.size == 0:
+        raise ValueError("rel_error: x and y must not be empty")
     return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
 
 
+@checked(x=_float_array, verbose=Flag, h=Number(0, low_open=True))
 def eval_numerical_gradient(f, x, verbose=False, h=1e-5):
     """Numeric gradient of a scalar function: grad[i] = (f(x + h e_i) - f(x - h e_i)) / 2h.
 
@@ -39,6 +59,7 @@ def eval_numerical_gradient(f, x, verbose=False, h=1e-5):
     return grad
 
 
+@checked(x=_float_array, df=Array(), h=Number(0, low_open=True))
 def eval_numerical_gradient_array(f, x, df, h=1e-5):
     """Numeric gradient of sum(f(x) * df): grad[i] = sum((f(x + h e_i) - f(x - h e_i)) * df) / 2h.
 

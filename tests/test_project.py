@@ -41,6 +41,11 @@ def test_environment_yml_lists_the_same_packages_as_pyproject():
     assert _environment_requirements() == _pyproject_requirements()
 
 
+def test_hypothesis_is_in_both_lists():
+    """The property-based tests (tests/test_bad_inputs.py) need it wherever the tests run."""
+    assert "hypothesis" in _pyproject_requirements() and "hypothesis" in _environment_requirements()
+
+
 def test_environment_yml_installs_this_package_and_pins_torch():
     pip = next(d["pip"] for d in yaml.safe_load((ROOT / "environment.yml").read_text())
                ["dependencies"] if isinstance(d, dict))

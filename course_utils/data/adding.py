@@ -7,9 +7,12 @@ model below that has learned to carry the marked values across up to T steps.
 """
 import numpy as np
 
+from ..validate import MAX_COUNT, MAX_STEPS, Int, Seed, checked
+
 BASELINE_MSE = 1 / 6  # the variance of the sum of two independent U(0, 1) values
 
 
+@checked(n=Int(1, MAX_COUNT), T=Int(2, MAX_STEPS), seed=Seed, _size=lambda a: 2 * a["n"] * a["T"])
 def make_adding(n, T, seed=0):
     """n sequences of length T. Returns x: (n, T, 2) float32 and y: (n,) float32."""
     if T < 2:

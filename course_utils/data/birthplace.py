@@ -6,6 +6,8 @@ to carry the cue across the gap. Chance is 1 in len(LANGUAGES).
 """
 import numpy as np
 
+from ..validate import MAX_COUNT, MAX_STEPS, Int, Seed, checked
+
 NAMES = ["Lisa", "Amira", "Keiko", "Lucia", "Ana", "Greta", "Mei", "Chloe"]
 COUNTRIES = ["the USA", "France", "Japan", "Brazil", "Germany", "China", "Italy", "Spain"]
 LANGUAGES = ["English", "French", "Japanese", "Portuguese", "German", "Chinese", "Italian",
@@ -17,6 +19,8 @@ WORDS = ["<pad>", "was", "born", "in", "she", "speaks", *NAMES, *COUNTRIES, *sor
 INDEX = {w: i for i, w in enumerate(WORDS)}
 
 
+@checked(n=Int(1, MAX_COUNT), gap=Int(0, MAX_STEPS), seed=Seed,
+         _size=lambda a: a["n"] * (a["gap"] + 20))
 def make_birthplace(n, gap, seed=0):
     """n sentences with `gap` filler words between the cue and the question.
 

@@ -9,6 +9,7 @@ import datetime
 import numpy as np
 
 from .text import Vocabulary
+from ..validate import MAX_COUNT, MAX_STEPS, Flag, Indices, Int, Seed, Words, checked
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December"]
@@ -33,10 +34,13 @@ TARGET_LENGTH = len("2026-11-22") + 1  # the ten characters, then END
 
 
 def iso(date):
-    """The target: '2026-11-22'."""
+    """The target: '2026-11-22'. date: a datetime.date."""
+    if not isinstance(date, datetime.date):
+        raise ValueError(f"iso: date must be a datetime.date, got {date!r}"[:120])
     return f"{date.year:04d}-{date.month:02d}-{date.day:02d}"
 
 
+@checked(n=Int(1, MAX_COUNT), seed=Seed)
 def make_dates(n, seed=0, formats=None):
     """n random dates, each written in a random format.
 
@@ -57,6 +61,8 @@ def make_dates(n, seed=0, formats=None):
     return sources, [iso(d) for d in dates], dates
 
 
+@checked(texts=Words(1), length=Int(1, MAX_STEPS), end=Flag,
+         _size=lambda a: len(a["texts"]) * a["length"])
 def encode(texts, length, end=False):
     """Strings -> (N, length) int64 character ids, padded with 0; end=True appends END."""
     ids = np.zeros((len(texts), length), dtype=np.int64)
@@ -68,6 +74,7 @@ def encode(texts, length, end=False):
     return ids
 
 
+@checked(ids=Indices("N, L"))
 def decode(ids):
     """(N, L) ids -> N strings, each cut at its first END or padding."""
     texts = []

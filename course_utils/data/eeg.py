@@ -16,6 +16,8 @@ artefacts=True adds eye-blink-like slow deflections to some recordings of both c
 """
 import numpy as np
 
+from ..validate import MAX_COUNT, Array, Choice, Flag, Int, Number, Pair, Seed, checked
+
 FS = 100  # sampling rate, Hz
 SECONDS = 10.0
 BURST_HZ, BURST_SECONDS = 6.0, 1.0
@@ -47,12 +49,16 @@ def background(rng, n, length, fs=FS, alpha_amplitude=0.7):
     return signal / signal.std(axis=1, keepdims=True)
 
 
+@checked(fs=Int(1, 100_000), seconds=Number(0, 1000, low_open=True), hz=Number(0, low_open=True),
+         _size=lambda a: a["fs"] * a["seconds"])
 def theta_burst(fs=FS, seconds=BURST_SECONDS, hz=BURST_HZ):
     """The fear signature: a Hann-shaped 6 Hz burst with peak 1: (round(seconds * fs),)."""
     t = np.arange(int(round(seconds * fs))) / fs
     return np.hanning(t.size) * np.sin(2 * np.pi * hz * t)
 
 
+@checked(fs=Int(1, 100_000), seconds=Number(0, 1000, low_open=True), hz=Number(0, low_open=True),
+         _size=lambda a: a["fs"] * a["seconds"])
 def startle_burst(fs=FS, seconds=STARTLE_SECONDS, hz=STARTLE_HZ):
     """The startle: a short Hann-shaped 20 Hz (beta) burst with peak 1: (round(seconds * fs),)."""
     return theta_burst(fs, seconds, hz)
@@ -63,6 +69,10 @@ def _check(name, value, ok, expected):
         raise ValueError(f"make_eeg: {name} must be {expected}, got {value!r}")
 
 
+@checked(n=Int(1, MAX_COUNT), kind=Choice("burst", "two_part"), where=Pair(0, 1),
+         amplitude=Number(0), gap=Pair(0, 1000), artefacts=Flag, fs=Int(1, 100_000),
+         seconds=Number(0, 10_000, low_open=True), seed=Seed,
+         _size=lambda a: a["n"] * a["fs"] * a["seconds"])
 def make_eeg(n, kind="burst", where=(0.0, 1.0), amplitude=2.0, gap=(2.0, 3.5),
              artefacts=False, fs=FS, seconds=SECONDS, seed=0):
     """n recordings, half of them scared (shuffled).
@@ -111,6 +121,8 @@ def make_eeg(n, kind="burst", where=(0.0, 1.0), amplitude=2.0, gap=(2.0, 3.5),
     return x.astype(np.float32), y, onsets
 
 
+@checked(n=Int(1, MAX_COUNT), kind=Choice("burst", "two_part"), where=Pair(0, 1),
+         amplitude=Number(0), seed=Seed, _size=lambda a: a["n"] * 1000)
 def make_frames(n, kind="burst", where=(0.0, 1.0), amplitude=2.0, seed=0):
     """make_eeg, then spectrogram: what the notebooks' models read.
 
@@ -120,6 +132,8 @@ def make_frames(n, kind="burst", where=(0.0, 1.0), amplitude=2.0, seed=0):
     return spectrogram(x)[0], y, onsets
 
 
+@checked(x=Array("N, T"), fs=Int(1, 100_000), frame_seconds=Number(0, low_open=True),
+         hop_seconds=Number(0, low_open=True), max_hz=Number(0, low_open=True))
 def spectrogram(x, fs=FS, frame_seconds=0.5, hop_seconds=0.2, max_hz=30.0):
     """Short-time log power: x: (N, T) samples -> (N, frames, F) with F frequencies from 0 to
     max_hz (a Hann-windowed FFT every hop_seconds over frame_seconds), and the frequencies (F,).

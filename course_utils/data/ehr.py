@@ -14,6 +14,8 @@ little about the pair's part of the risk: only the order does.
 """
 import numpy as np
 
+from ..validate import MAX_COUNT, MAX_STEPS, Int, Number, Pair, Seed, checked
+
 CODES = ("D:hypertension", "D:type 2 diabetes", "D:obesity", "D:atrial fibrillation",
          "D:chronic kidney disease", "D:COPD", "D:anaemia", "D:sleep apnoea", "D:back pain",
          "D:influenza", "D:depression", "D:asthma", "M:beta blocker", "M:statin", "M:metformin",
@@ -35,6 +37,9 @@ def _is_int(value):
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
+@checked(n=Int(1, MAX_COUNT), visits=Pair(1, MAX_STEPS, "int"),
+         codes_per_visit=Pair(1, 1000, "int"), order_effect=Number(), seed=Seed,
+         _size=lambda a: a["n"] * a["visits"][1] * a["codes_per_visit"][1])
 def make_ehr(n, visits=(4, 12), codes_per_visit=(1, 3), order_effect=3.0, seed=0):
     """n synthetic patients, their visits as multi-hot code vectors, and a future-HF label.
 

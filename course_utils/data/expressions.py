@@ -7,10 +7,14 @@ the answer); a chain network reads the 4 * 2**d - 3 characters one by one.
 """
 import numpy as np
 
+from ..validate import MAX_COUNT, Indices, Int, Seed, checked
+
 OPERATORS = ["+", "-"]
 TOKENS = ["<pad>"] + list("0123456789()+-")
 
 
+@checked(n=Int(1, MAX_COUNT), depth=Int(1, 16), seed=Seed,
+         _size=lambda a: a["n"] * 2 ** a["depth"])
 def make_expressions(n, depth, seed=0):
     """n random expressions of the given depth (>= 1).
 
@@ -30,8 +34,28 @@ def make_expressions(n, depth, seed=0):
     return leaves, operators, values[:, 0]
 
 
+def _check_tree(fn, leaves, operators):
+    """leaves: (N, 2**d) digits; operators: d arrays (N, 2**(d-1)), ..., (N, 1) of 0/1."""
+    leaves = np.asarray(leaves)
+    if isinstance(operators, (str, bytes)) or not isinstance(operators, (list, tuple)):
+        raise ValueError(f"{fn}: operators must be a list of d arrays of 0/1, got {operators!r}"[:150])
+    N, width = leaves.shape
+    if width != 2 ** len(operators):
+        raise ValueError(f"{fn}: leaves must have 2**d = {2 ** len(operators)} columns for "
+                         f"{len(operators)} operator levels, got {width}")
+    for level, ops in enumerate(operators):
+        Indices(None, 2)(fn, f"operators[{level}]", ops)
+        expected = (N, 2 ** (len(operators) - level - 1))
+        if np.shape(ops) != expected:
+            raise ValueError(f"{fn}: operators[{level}] must have shape {expected}, got {np.shape(ops)}")
+
+
+@checked(leaves=Indices("N, L", 10), row=Int(0))
 def as_text(leaves, operators, row=0):
     """The fully bracketed string of expression `row`, e.g. "((3+4)-(5+9))"."""
+    _check_tree("as_text", leaves, operators)
+    if row >= len(leaves):
+        raise ValueError(f"as_text: row must be in [0, {len(leaves)}), got {row}")
     items = [str(d) for d in leaves[row]]
     for level in operators:
         items = [f"({items[2 * i]}{OPERATORS[op]}{items[2 * i + 1]})"
@@ -39,8 +63,10 @@ def as_text(leaves, operators, row=0):
     return items[0]
 
 
+@checked(leaves=Indices("N, L", 10))
 def as_tokens(leaves, operators):
     """All n expressions as character ids (n, 4 * 2**depth - 3), for a chain RNN."""
+    _check_tree("as_tokens", leaves, operators)
     index = {t: i for i, t in enumerate(TOKENS)}
     return np.array([[index[c] for c in as_text(leaves, operators, row)]
                      for row in range(len(leaves))], dtype=np.int64)

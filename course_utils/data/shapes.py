@@ -15,6 +15,8 @@ draws 4-5 objects, more than any training scene has.
 """
 import numpy as np
 
+from ..validate import MAX_COUNT, MAX_STEPS, Flag, Indices, Int, Seed, Words, checked
+
 SIZE = 64
 COLOURS = {"red": (0.85, 0.15, 0.1), "green": (0.1, 0.65, 0.2), "blue": (0.15, 0.3, 0.9),
            "yellow": (0.95, 0.8, 0.1)}
@@ -100,6 +102,8 @@ def render(objects, centres, rng):
     return np.clip(image, 0, 1).astype(np.float32)
 
 
+@checked(n=Int(1, MAX_COUNT), seed=Seed, only_holdout=Flag, clutter=Flag,
+         _size=lambda a: a["n"] * 3 * 64 * 64)
 def make_scenes(n, seed=0, holdout=(("red", "triangle"),), only_holdout=False, clutter=False):
     """n captioned scenes.
 
@@ -151,6 +155,7 @@ def make_scenes(n, seed=0, holdout=(("red", "triangle"),), only_holdout=False, c
 class CaptionVocabulary:
     """Words <-> ids for the scene grammar; id 0 is <pad>."""
 
+    @checked(words=Words(1))
     def __init__(self, words=WORDS):
         self.words = list(words)
         self.index = {w: i for i, w in enumerate(self.words)}
@@ -158,6 +163,7 @@ class CaptionVocabulary:
     def __len__(self):
         return len(self.words)
 
+    @checked(captions=Words(2), length=Int(1, MAX_STEPS))
     def encode(self, captions, length=None):
         """captions: list of N word lists -> ids: (N, L) int64, each <start> words <end> <pad>...,
         L = length or the longest caption + 2."""
@@ -172,7 +178,8 @@ class CaptionVocabulary:
         return ids
 
     def decode(self, ids):
-        """ids: iterable of ints -> the words up to <end>, without <start> / <pad>."""
+        """ids: (L,) ints in [0, len(self)) -> the words up to <end>, without <start> / <pad>."""
+        Indices("L", len(self.words), nonempty=False)("CaptionVocabulary.decode", "ids", ids)
         words = []
         for i in ids:
             word = self.words[int(i)]

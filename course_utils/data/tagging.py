@@ -9,6 +9,8 @@ their own: a task for a conditional RNN that is fed its past labels.
 """
 import numpy as np
 
+from ..validate import MAX_COUNT, MAX_STEPS, Int, Number, Pair, Seed, checked
+
 AMBIGUOUS = ["Jordan", "Georgia", "Chad", "Victoria", "Florence", "Sydney", "Austin", "Paris"]
 PEOPLE = ["Alice", "Omar", "Mei", "Ravi", "Lisa"]
 PLACES = ["Nepal", "Peru", "Kenya", "Chile", "Japan"]
@@ -38,6 +40,7 @@ def _clause(rng):
     return words, tags
 
 
+@checked(n=Int(1, MAX_COUNT), seed=Seed, clauses=Pair(1, 100, "int"))
 def make_name_sentences(n, seed=0, clauses=(1, 3)):
     """n sentences of 1 to 3 clauses, "yesterday Jordan said hello and Georgia exports tea".
 
@@ -76,6 +79,8 @@ def encode_tagged(sentences, tags):
     return words, labels, ambiguous
 
 
+@checked(n=Int(1, MAX_COUNT), steps=Int(1, MAX_STEPS), stay=Number(0, 1), noise=Number(0),
+         seed=Seed, _size=lambda a: a["n"] * a["steps"] * 4)
 def make_mouse_states(n, steps=40, stay=0.9, noise=1.0, seed=0):
     """n recordings of `steps` seconds. The state follows a Markov chain that keeps its state
     with probability `stay` (else moves to one of the other two); each second three sensors

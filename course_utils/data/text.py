@@ -4,19 +4,24 @@ data/shakespeare/{train,valid}.txt were made by scripts/make_shakespeare.py; the
 in data/shakespeare/PROVENANCE.json and is checked on load.
 """
 import hashlib
-import json
 from pathlib import Path
 
 import numpy as np
+
+from ..validate import Indices, expect_text
 
 SHAKESPEARE = Path(__file__).resolve().parents[2] / "data" / "shakespeare"
 
 
 def load_shakespeare():
     """Returns (train_text, valid_text, provenance dict), after checking both files' sha256."""
-    provenance = json.loads((SHAKESPEARE / "PROVENANCE.json").read_text())
+    from ..checkpoints import _missing, read_json
+
+    provenance = read_json("load_shakespeare", SHAKESPEARE / "PROVENANCE.json", "shakespeare")
     texts = []
     for name in ("train.txt", "valid.txt"):
+        if not (SHAKESPEARE / name).exists():
+            raise _missing("load_shakespeare", SHAKESPEARE / name, "shakespeare")
         data = (SHAKESPEARE / name).read_bytes()
         if hashlib.sha256(data).hexdigest() != provenance["files"][name]["sha256"]:
             raise ValueError(f"load_shakespeare: data/shakespeare/{name} does not match its sha256 "
@@ -29,6 +34,9 @@ class Vocabulary:
     """Characters <-> integer ids. chars: the alphabet, in id order."""
 
     def __init__(self, chars):
+        if isinstance(chars, (list, tuple)) and all(isinstance(c, str) and len(c) == 1 for c in chars):
+            chars = "".join(chars)
+        expect_text("Vocabulary", "chars", chars, nonempty=True)
         self.chars = "".join(chars)
         self.index = {c: i for i, c in enumerate(self.chars)}
         if len(self.index) != len(self.chars):
@@ -39,11 +47,13 @@ class Vocabulary:
 
     def encode(self, text):
         """text: str -> ids: (len(text),) int64. Unknown characters raise ValueError."""
+        expect_text("Vocabulary.encode", "text", text)
         unknown = sorted(set(text) - set(self.index))
         if unknown:
             raise ValueError(f"encode: characters not in the vocabulary: {''.join(unknown)!r}")
         return np.array([self.index[c] for c in text], dtype=np.int64)
 
     def decode(self, ids):
-        """ids: any iterable of ints -> str."""
+        """ids: (L,) ints in [0, len(self)) (a list, array or tensor) -> str."""
+        Indices("L", len(self.chars), nonempty=False)("Vocabulary.decode", "ids", ids)
         return "".join(self.chars[int(i)] for i in ids)

@@ -5,6 +5,8 @@ range ("with 2011 rupees"), so a model must read the context, not just spot a nu
 """
 import numpy as np
 
+from ..validate import MAX_COUNT, Int, IntList, Seed, checked
+
 SUBJECTS = [["I"], ["we"], ["my", "sister"], ["my", "parents", "and", "I"], ["our", "team"],
             ["the", "old", "climber"]]
 VERBS = [["went", "to"], ["travelled", "to"], ["flew", "to"], ["moved", "to"],
@@ -40,6 +42,7 @@ def _one_sentence(rng):
     return words, words.index("in") + 1
 
 
+@checked(n=Int(1, MAX_COUNT), year_positions=IntList(0, 100), seed=Seed)
 def make_year_sentences(n, year_positions, seed=0):
     """n sentences whose year stands at one of `year_positions` (0-based word index).
 
@@ -61,7 +64,7 @@ def make_year_sentences(n, year_positions, seed=0):
             positions.append(position)
             if len(sentences) == n:
                 return sentences, np.array(positions)
-    raise ValueError(f"make_year_sentences: the grammar rarely puts a year at {sorted(allowed)}; "
+    raise ValueError(f"make_year_sentences: year_positions: the grammar rarely puts a year at {sorted(allowed)}; "
                      "positions 1 to 17 are possible")
 
 

@@ -89,8 +89,9 @@ plt.show()
 def rnn_step_forward(x, prev_h, Wx, Wh, b):
     """One step: next_h = tanh(x @ Wx + prev_h @ Wh + b).
 
-    x: (N, D)   prev_h: (N, H)   Wx: (D, H)   Wh: (H, H)   b: (H,)
-    Returns next_h: (N, H) and a cache for rnn_step_backward.
+    x: (N, D)   prev_h: (N, H)   Wx: (D, H)   Wh: (H, H)   b: (H,), NumPy float64 arrays
+    Returns (next_h, cache), a tuple or list: next_h: (N, H), NumPy or torch, float64 or float32;
+    cache for rnn_step_backward. Write it with NumPy: calling the course's or torch's RNN fails.
     """
     ### BEGIN SOLUTION
     next_h = np.tanh(x @ Wx + prev_h @ Wh + b)
@@ -151,7 +152,8 @@ def rnn_step_backward(dnext_h, cache):
 
     dnext_h: (N, H) gradient of the loss with respect to next_h
     cache: (x, prev_h, Wx, Wh, next_h) from rnn_step_forward
-    Returns dx: (N, D), dprev_h: (N, H), dWx: (D, H), dWh: (H, H), db: (H,).
+    Returns dx: (N, D), dprev_h: (N, H), dWx: (D, H), dWh: (H, H), db: (H,), as a tuple or list,
+    each NumPy or torch, float64 or float32. By hand: autograd or the course's backward fails.
     """
     ### BEGIN SOLUTION
     x, prev_h, Wx, Wh, next_h = cache
@@ -391,7 +393,11 @@ print(mask.int())
 
 # %% nbgrader={"grade": false, "grade_id": "masked_cross_entropy", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def masked_cross_entropy(scores, targets, lengths):
-    """Mean cross-entropy over unpadded steps. scores: (N, T, V), targets: (N, T), lengths: (N,)."""
+    """Mean cross-entropy over unpadded steps.
+
+    scores: (N, T, V) float64 tensor, targets: (N, T) int64, lengths: (N,) int64.
+    Returns one number: a 0-d (or one-element) tensor, float32 or float64, or a float.
+    """
     ### BEGIN SOLUTION
     N, T, V = scores.shape
     per_step = F.cross_entropy(scores.reshape(N * T, V), targets.reshape(N * T), reduction="none")

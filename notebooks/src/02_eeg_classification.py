@@ -211,7 +211,11 @@ plt.show()
 
 # %% nbgrader={"grade": false, "grade_id": "sliding_windows", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def sliding_windows(x, window, stride):
-    """x: (N, T) -> windows: (N, W, window), W = 1 + (T - window) // stride."""
+    """x: (N, T) NumPy float64 -> windows: (N, W, window), W = 1 + (T - window) // stride.
+
+    Returns a NumPy array (or tensor, float32 accepted). Slice it yourself: numpy's
+    sliding_window_view and torch's unfold do not count.
+    """
     ### BEGIN SOLUTION
     starts = range(0, x.shape[1] - window + 1, stride)
     return np.stack([x[:, s:s + window] for s in starts], axis=1)

@@ -256,6 +256,8 @@ print(sampling.sample(model, vocab, "Ham.\n", 500, temperature=0.8))
 
 # %% nbgrader={"grade": false, "grade_id": "softmax_with_temperature", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def softmax_with_temperature(logits, temperature=1.0):
+    """logits: (V,) NumPy float64, temperature > 0 -> probabilities: (V,), NumPy or torch,
+    float64 or float32. With exp and a sum: the course's, torch's or SciPy's softmax fails."""
     ### BEGIN SOLUTION
     z = np.asarray(logits, dtype=np.float64) / temperature
     z = np.exp(z - z.max())
@@ -273,6 +275,8 @@ checks.check_softmax_with_temperature(softmax_with_temperature)
 
 # %% nbgrader={"grade": false, "grade_id": "top_k_filter", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def top_k_filter(probs, k):
+    """probs: (V,) NumPy float64, k in 1..V -> (V,): all but the k largest set to 0, the rest
+    renormalised to sum to 1; NumPy or torch, float64 or float32."""
     ### BEGIN SOLUTION
     keep = np.argsort(probs)[-k:]
     filtered = np.zeros_like(probs)

@@ -312,7 +312,11 @@ assert np.isclose(lecture_norm, 0.5)
 
 # %% nbgrader={"grade": false, "grade_id": "clip_by_norm", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def clip_by_norm(grad, threshold):
-    """Rescale grad (any shape) to norm `threshold` if its norm is larger."""
+    """Rescale grad (a NumPy float64 array, any shape) to norm `threshold` if its norm is larger.
+
+    Returns an array of grad's shape, NumPy or torch, float64 or float32. By hand: torch's
+    clip_grad_norm_ does not count.
+    """
     ### BEGIN SOLUTION
     norm = np.sqrt(np.sum(grad * grad))
     return grad * (threshold / norm) if norm > threshold else grad
@@ -464,7 +468,7 @@ assert state["grad_log"][0] < -10 and state["losses"][0, -1] < 1, \
 # smaller, and why?
 
 # %% nbgrader={"grade": false, "grade_id": "smallest_surviving_scale", "locked": false, "schema_version": 3, "solution": true, "task": false}
-smallest_surviving_scale = None
+smallest_surviving_scale = None  # one positive number (an int or a float, not a string)
 ### BEGIN SOLUTION
 low, high = 0.25, 3.0  # bisection: survival grows with the scale over this range
 for _ in range(20):

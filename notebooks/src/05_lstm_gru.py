@@ -72,7 +72,9 @@ def sigmoid(a):
 
 def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
     """One LSTM step. x: (N, D), prev_h: (N, H), prev_c: (N, H), Wx: (D, 4H), Wh: (H, 4H),
-    b: (4H,), gate blocks in the order i, f, o, g. Returns next_h: (N, H), next_c: (N, H)."""
+    b: (4H,) (NumPy float64), gate blocks in the order i, f, o, g. Returns (next_h, next_c), a
+    tuple or list, each (N, H), NumPy or torch, float64 or float32. With NumPy: torch's LSTM
+    does not count."""
     ### BEGIN SOLUTION
     H = prev_h.shape[1]
     a = x @ Wx + prev_h @ Wh + b
@@ -195,6 +197,8 @@ for name in ("weight_ih_l0", "weight_ih_l1", "weight_hh_l1", "weight_ih_l1_rever
 
 # %% nbgrader={"grade": false, "grade_id": "lstm_parameter_count", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def lstm_parameter_count(D, H, num_layers=1, bidirectional=False):
+    """D, H, num_layers: ints; bidirectional: bool -> one whole number (an int), the parameter
+    count of nn.LSTM(D, H, num_layers=num_layers, bidirectional=bidirectional)."""
     ### BEGIN SOLUTION
     directions = 2 if bidirectional else 1
     total = 0

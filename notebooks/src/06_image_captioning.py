@@ -129,7 +129,8 @@ print(inspect.getsource(LSTMDecoder.init_state))
 
 # %% nbgrader={"grade": false, "grade_id": "teacher_forcing_pairs", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def teacher_forcing_pairs(ids):
-    """ids: (N, L) -> (inputs: (N, L - 1), targets: (N, L - 1))."""
+    """ids: (N, L) int64 tensor -> (inputs: (N, L - 1), targets: (N, L - 1)), a tuple or list;
+    each a tensor, a NumPy array or nested lists of the ids."""
     ### BEGIN SOLUTION
     return ids[:, :-1], ids[:, 1:]
     ### END SOLUTION
@@ -204,7 +205,8 @@ plt.show()
 # %% nbgrader={"grade": false, "grade_id": "greedy_ids", "locked": false, "schema_version": 3, "solution": true, "task": false}
 @torch.no_grad()
 def greedy_ids(model, images, vocab, max_length=16):
-    """images: (N, 3, 64, 64) -> chosen word ids: (N, max_length) int64."""
+    """images: (N, 3, 64, 64) -> chosen word ids: (N, max_length) integers (a tensor, a NumPy
+    array or nested lists). Step the decoder yourself: course_utils.decoding does not count."""
     ### BEGIN SOLUTION
     v = model.encoder(images)
     state = model.decoder.init_state(v)

@@ -658,7 +658,7 @@ print(f"dates, exact match after 250 steps: attention {attention_acc:.3f}, "
 # %% nbgrader={"grade": false, "grade_id": "evaluate_tree", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def evaluate_tree(leaves, operators):
     """leaves: (N, 2**d) ints in 0..9; operators: d arrays (N, 2**(d-1)), ..., (N, 1) of 0/1.
-    Returns values: (N,) ints in 0..9."""
+    Returns values: (N,) ints in 0..9 (NumPy, torch or a list)."""
     ### BEGIN SOLUTION
     values = np.asarray(leaves)
     for level in operators:
@@ -680,7 +680,8 @@ checks.check_evaluate_tree(evaluate_tree)
 
 # %% nbgrader={"grade": false, "grade_id": "causal_self_attention", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def causal_self_attention(X, W_q, W_k, W_v):
-    """X: (T, D) tensor, W_q, W_k, W_v: (D, d) -> (T, d); position t sees positions 0..t."""
+    """X: (T, D) float64 tensor, W_q, W_k, W_v: (D, d) -> (T, d) tensor (or NumPy array, float32
+    accepted); position t sees positions 0..t. torch's attention functions do not count."""
     ### BEGIN SOLUTION
     Q, K, V = X @ W_q, X @ W_k, X @ W_v
     scores = Q @ K.T / K.shape[1] ** 0.5

@@ -636,7 +636,8 @@ plt.show()
 
 # %% nbgrader={"grade": false, "grade_id": "expected_calibration_error", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def expected_calibration_error(probs, labels, n_bins=10):
-    """probs: (N, C), labels: (N,) -> ECE, one float."""
+    """probs: (N, C) NumPy float64, labels: (N,) ints, n_bins: int -> ECE, one number (a float,
+    a NumPy scalar or a 0-d tensor). With NumPy: course_utils.calibration does not count."""
     ### BEGIN SOLUTION
     confidence = probs.max(axis=1)
     correct = probs.argmax(axis=1) == labels
@@ -662,7 +663,7 @@ checks.check_expected_calibration_error(expected_calibration_error)
 # filters is one way; an argument on paper is another.
 
 # %% nbgrader={"grade": false, "grade_id": "sensor_filter", "locked": false, "schema_version": 3, "solution": true, "task": false}
-sensor_filter = None
+sensor_filter = None  # three numbers (w_R, w_G, w_B): a tuple, list, array or tensor
 ### BEGIN SOLUTION
 grid = [(r, g, 1 - r - g) for r in np.linspace(0, 1, 101) for g in np.linspace(0, 1, 101)
         if r + g <= 1 + 1e-9]
