@@ -727,3 +727,19 @@ def test_replacing_the_public_reference_does_not_fool_the_check():
 def test_private_references_are_not_under_the_taught_names():
     assert not hasattr(layers, "rnn_step_backward") and not hasattr(layers, "lstm_step_forward")
     assert not hasattr(sampling, "top_k_filter") and not hasattr(dynamics, "clip_by_norm")
+
+
+def test_failure_prediction_is_graded_against_the_lessons_outcome(capsys):
+    from course_utils import _reference
+
+    checks.check_failure_prediction(_reference.EEG_FATES)
+    flipped = {m: dict(t) for m, t in _reference.EEG_FATES.items()}
+    flipped["dense"]["shifted"] = "works"
+    with pytest.raises(checks.ExerciseError, match="dense on shifted"):
+        checks.check_failure_prediction(flipped)
+    accuracies = {m: {t: 0.9 if f == "works" else 0.5 for t, f in tasks.items()}
+                  for m, tasks in _reference.EEG_FATES.items()}
+    checks.assert_lesson_fates(accuracies)
+    accuracies["window CNN"]["two-part"] = 0.95
+    with pytest.raises(AssertionError, match="window CNN on two-part"):
+        checks.assert_lesson_fates(accuracies)

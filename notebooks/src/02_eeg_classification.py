@@ -50,7 +50,7 @@ print(inspect.signature(eeg.make_eeg))
 x_demo, y_demo, onsets_demo = eeg.make_eeg(4, "burst", seed=7)
 print("x:", x_demo.shape, x_demo.dtype, " y:", y_demo, " burst onsets (samples):", onsets_demo[:, 1])
 
-# %%
+# %% tags=["autograde-skip"]
 def shade_events(ax, onsets, scale=1 / eeg.FS):
     """Shade the startle (if any) and the theta burst of one recording; onsets in samples."""
     for onset, seconds, colour, name in [(onsets[0], eeg.STARTLE_SECONDS, "vermillion", "startle"),
@@ -78,7 +78,7 @@ plt.show()
 # (0.5 s, every 0.2 s), and shows each frame's power at each frequency. The burst is a bright
 # patch at 6 Hz; alpha is a band at 8-12 Hz all along.
 
-# %%
+# %% tags=["autograde-skip"]
 scared = np.flatnonzero(y_demo == 1)[0]
 frames_demo, freqs = eeg.spectrogram(x_demo)
 print("spectrogram:", frames_demo.shape, "= (N, frames, frequencies);", "frequencies (Hz):", freqs)
@@ -105,7 +105,7 @@ plt.show()
 # | burst, test | the first half | accuracy *in distribution* |
 # | burst, shifted | the **second half** (5-10 s), never seen in training | accuracy on **shifted** events |
 
-# %%
+# %% tags=["autograde-skip"]
 settings = eeg.LESSON
 print(settings)
 
@@ -137,7 +137,7 @@ print("training frames:", tuple(burst_train[0].shape))
 # %%
 print(inspect.getsource(train.fit_classifier))
 
-# %%
+# %% tags=["autograde-skip"]
 results = {}  # model name -> {"parameters", "in distribution", "shifted", "two-part", "seconds"}
 
 
@@ -175,7 +175,7 @@ for what, inputs in [("our spectrogram, 48 frames x 16 frequencies", 48 * 16),
 # Now the second problem. Train it on bursts in the first half, test on bursts in the first
 # half and in the second half:
 
-# %%
+# %% tags=["autograde-skip"]
 dense = fit_and_score("dense", lambda: DenseClassifier(48, 16, hidden=H), burst_train,
                       {"in distribution": burst_test, "shifted": burst_shifted})
 
@@ -184,7 +184,7 @@ dense = fit_and_score("dense", lambda: DenseClassifier(48, 16, hidden=H), burst_
 # The weights on frames in the second half never saw a burst during training: whatever they
 # learned there was noise. Where does the 6 Hz weight mass sit?
 
-# %%
+# %% tags=["autograde-skip"]
 weights = dense.net[1].weight.detach().cpu().numpy().reshape(H, 48, 16)   # (H, frames, F)
 theta = np.flatnonzero(freqs == 6.0)[0]
 fig, ax = plt.subplots(figsize=(9, 2.8))
@@ -230,7 +230,7 @@ checks.check_sliding_windows(sliding_windows)
 # window's 5 frames and takes the strongest response. It has far fewer weights than the dense
 # network, and they do not depend on *where* the window is:
 
-# %%
+# %% tags=["autograde-skip"]
 print(inspect.getsource(WindowCNN.window_logits))
 window_cnn = fit_and_score("window CNN", lambda: WindowCNN(16, window=5, stride=2), burst_train,
                            {"in distribution": burst_test, "shifted": burst_shifted})
@@ -245,7 +245,7 @@ window_cnn = fit_and_score("window CNN", lambda: WindowCNN(16, window=5, stride=
 # mouse the theta burst comes first. Each part alone says nothing: only their *order* does,
 # and they are further apart than any window is wide.
 
-# %%
+# %% tags=["autograde-skip"]
 x_two, y_two, onsets_two = eeg.make_eeg(2, "two_part", seed=11)
 fig, axes = plt.subplots(2, 1, figsize=(10, 4), sharex=True)
 for ax, row in zip(axes, np.argsort(-y_two)):
@@ -258,7 +258,7 @@ axes[1].set_xlabel("time (s)")
 plt.tight_layout()
 plt.show()
 
-# %%
+# %% tags=["autograde-skip"]
 two_part_train = as_tensors(features("two_part", settings["train"], (0.0, 1.0), seed=4))
 two_part_test_data = features("two_part", settings["test"], (0.0, 1.0), seed=5)
 two_part_test = as_tensors(two_part_test_data)
@@ -288,7 +288,7 @@ prediction = {"dense": {"shifted": "fails", "two-part": "works"},
               "RNN (LSTM)": {"shifted": "works", "two-part": "works"}}
 ### END SOLUTION
 
-# %%
+# %% tags=["autograde-skip"]
 print(inspect.getsource(RNNClassifier.forward))
 make_rnn = lambda: RNNClassifier(16, hidden=32, cell="lstm", readout="max")
 rnn = fit_and_score("RNN (LSTM)", make_rnn, burst_train,
@@ -352,11 +352,12 @@ assert results["dense"]["shifted"] <= 0.70, "the dense network should fail on sh
 assert results["window CNN"]["shifted"] >= 0.9, "the window CNN finds bursts anywhere"
 assert results["window CNN"]["two-part"] <= 0.70, "the two-part event is wider than a window"
 assert results["bidirectional RNN"]["shifted"] < results["RNN (LSTM)"]["shifted"]
-
-# %% nbgrader={"grade": true, "grade_id": "check_prediction", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 measured = {name: {test: results[name][test] for test in ("shifted", "two-part")}
             for name in ("dense", "window CNN", "RNN (LSTM)")}
-checks.check_failure_prediction(prediction, measured)
+checks.assert_lesson_fates(measured)  # the outcome your prediction below is graded against
+
+# %% nbgrader={"grade": true, "grade_id": "check_prediction", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+checks.check_failure_prediction(prediction)
 
 # %% [markdown]
 # ## 6. Where did it decide?
