@@ -26,7 +26,7 @@ from course_utils.gradcheck import rel_error, eval_numerical_gradient_array
 from course_utils.runtime import SavedTensorMeter, Timer, device, seed_everything
 
 seed_everything(0)
-dev = device()
+dev = device(max_threads=1)  # models of 32 units: too small for a second thread to pay
 
 # %% [markdown]
 # ## 1. Why sequences need their own model

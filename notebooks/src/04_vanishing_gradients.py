@@ -24,7 +24,7 @@ from course_utils import checks, dynamics, plots, widgets
 from course_utils.runtime import device, seed_everything
 
 seed_everything(0)
-dev = device()
+dev = device(max_threads=1)  # models of 32 units: too small for a second thread to pay
 rng = np.random.default_rng(0)
 colours = [plots.PALETTE[c] for c in ("blue", "orange", "green", "vermillion", "purple", "sky")]
 
