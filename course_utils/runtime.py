@@ -23,8 +23,8 @@ import numpy as np
 def device(verbose=True, max_threads=MAX_USEFUL_THREADS):
     """The best available torch device: CUDA, then Apple's MPS, then the CPU.
 
-    On the CPU it also sets torch's thread count with threads(max_threads). Returns a
-    torch.device; with verbose=True it prints one line saying what was chosen and why.
+    It also sets torch's CPU thread count with threads(max_threads). Returns a torch.device;
+    with verbose=True it prints one line saying what was chosen and why.
     """
     import torch
 
@@ -34,13 +34,10 @@ def device(verbose=True, max_threads=MAX_USEFUL_THREADS):
         chosen = torch.device("mps")
     else:
         chosen = torch.device("cpu")
-    if chosen.type == "cpu":
-        count, reason = threads(max_threads)
-        line = f"Running on CPU, {count} torch thread{'s' * (count != 1)} ({reason})"
-    else:
-        line = f"Running on {chosen.type.upper()}"
+    count, reason = threads(max_threads)  # the CPU's share of the work, on any device
     if verbose:
-        print(line)
+        print(f"Running on {chosen.type.upper()}, {count} torch thread{'s' * (count != 1)} "
+              f"({reason})")
     return chosen
 
 
