@@ -26,6 +26,8 @@ def busy_process():
 def slowdown(stem):
     path = ROOT / "notebooks" / f"{stem}.ipynb"
     quiet = execute_seconds(path)
+    print(f"busy_slowdown:{stem}: quiet {quiet:.1f} s; now beside one busy process ...",
+          file=sys.stderr, flush=True)
     busy = busy_process()
     try:
         time.sleep(1.0)  # let it take its core before the notebook chooses its threads
