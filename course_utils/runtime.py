@@ -114,8 +114,8 @@ def choose_threads(max_threads=MAX_USEFUL_THREADS):
     busy = busy_cores(cpus)
     free = max(0.0, cores - busy)
     count = max(1, min(cores, max_threads, int(free + 0.25)))
-    reason = (f"{cores} usable core{'s' * (cores != 1)}, {busy:.1f} busy with other work"
-              + (f", at most {max_threads} for these models" if count == max_threads < cores else "")
+    reason = (f"{cores} usable core{'s' * (cores != 1)}, {busy:.1f} busy elsewhere"
+              + (f", at most {max_threads} here" if count == max_threads < cores else "")
               + f"; {THREADS_VARIABLE} overrides")
     return count, reason
 
