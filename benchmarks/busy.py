@@ -16,6 +16,7 @@ from . import ROOT, result
 from .notebook_seconds import execute_seconds
 
 BUSY_LOOP = "while True:\n    pass\n"
+CELL_TIMEOUT = 3600  # seconds: a crowded machine makes the live-training cell slow
 
 
 def busy_process():
@@ -25,13 +26,13 @@ def busy_process():
 
 def slowdown(stem):
     path = ROOT / "notebooks" / f"{stem}.ipynb"
-    quiet = execute_seconds(path)
+    quiet = execute_seconds(path, CELL_TIMEOUT)
     print(f"busy_slowdown:{stem}: quiet {quiet:.1f} s; now beside one busy process ...",
           file=sys.stderr, flush=True)
     busy = busy_process()
     try:
         time.sleep(1.0)  # let it take its core before the notebook chooses its threads
-        loaded = execute_seconds(path)
+        loaded = execute_seconds(path, CELL_TIMEOUT)
     finally:
         busy.terminate()
         busy.wait(timeout=30)
