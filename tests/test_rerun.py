@@ -33,7 +33,7 @@ def _first_line_of_error(error):
 @pytest.mark.parametrize("path", CHOSEN, ids=[p.stem for p in CHOSEN])
 def test_every_cell_reruns_after_a_full_run(path):
     notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(notebook, timeout=600, kernel_name="python3",
+    client = NotebookClient(notebook, timeout=1800, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
     code = [(index, cell) for index, cell in enumerate(notebook.cells) if cell.cell_type == "code"]
     failures = []
