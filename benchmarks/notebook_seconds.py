@@ -10,11 +10,12 @@ from nbclient import NotebookClient
 from . import ROOT, notebook_budgets, result
 
 
-def execute_seconds(path):
-    """Execute the notebook at `path` in its own folder; return the seconds it took."""
+def execute_seconds(path, timeout=600):
+    """Execute the notebook at `path` in its own folder; return the seconds it took. A cell
+    running longer than `timeout` seconds fails it."""
     path = Path(path)
     notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(notebook, timeout=600, kernel_name="python3",
+    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
     client.execute()

@@ -74,6 +74,7 @@ def build_environment(folder, log=print):
     subprocess.run(["/usr/bin/python3", "-m", "venv", str(env)], check=True)
     subprocess.run([str(env / "bin" / "python"), "-m", "pip", "install", "--quiet",
                     "-e", f"{source}[classroom]"], check=True)
+    subprocess.run([str(env / "bin" / "python"), "-m", "course_utils.lab_settings"], check=True)
     subprocess.run(["chmod", "-R", "a+rX", str(folder)], check=True)
     return env, source
 

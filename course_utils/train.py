@@ -129,29 +129,35 @@ def caption_loss(model, images, ids):
 
 
 def fit_captioner(model, images, ids, epochs=10, batch=64, lr=2e-3, clip=1.0, seed=0,
-                  seconds=None):
+                  steps=None):
     """Train a Captioner with Adam on images: (N, 3, 64, 64) and caption ids: (N, L), stopping
-    after `epochs` or, if given, after `seconds`. Returns a dict: losses (per step), seconds,
+    after `epochs` or, if given, after `steps` optimiser steps (whichever comes first), so the
+    result does not depend on the machine's speed. Returns a dict: losses (per step), seconds,
     epochs (completed, fractional)."""
     if len(images) != len(ids):
         raise ValueError(f"fit_captioner: images and ids must have the same length N, got "
                          f"{len(images)} and {len(ids)}")
+    if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int) or steps < 1):
+        raise ValueError(f"fit_captioner: steps must be a positive int or None, got {steps!r}")
     generator = torch.Generator().manual_seed(seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     losses, start, steps_per_epoch = [], time.perf_counter(), -(-len(images) // batch)
+    total = epochs * steps_per_epoch if steps is None else min(steps, epochs * steps_per_epoch)
     model.train()
-    for epoch in tqdm(range(epochs), desc="epochs", mininterval=1.0):
-        for rows in torch.randperm(len(images), generator=generator).split(batch):
-            loss = caption_loss(model, images[rows], ids[rows])
-            optimizer.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
-            optimizer.step()
-            losses.append(loss.item())
-            if seconds is not None and time.perf_counter() - start > seconds:
+    with tqdm(total=total, desc="steps", mininterval=1.0) as bar:
+        for epoch in range(epochs):
+            for rows in torch.randperm(len(images), generator=generator).split(batch):
+                loss = caption_loss(model, images[rows], ids[rows])
+                optimizer.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+                optimizer.step()
+                losses.append(loss.item())
+                bar.update()
+                if len(losses) == total:
+                    break
+            if len(losses) == total:
                 break
-        if seconds is not None and time.perf_counter() - start > seconds:
-            break
     model.eval()
     return dict(losses=losses, seconds=time.perf_counter() - start,
                 epochs=len(losses) / steps_per_epoch)

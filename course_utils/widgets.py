@@ -116,12 +116,14 @@ class Explorer:
 
     def __init__(self, controls, compute, draw):
         self.controls, self._compute, self._draw = controls, compute, draw
-        self.image = widgets.Image(format="png")
+        self.defaults = self.values()
+        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
         self.status = widgets.HTML()
         boxes = [widgets.HBox(list(controls.values())[i:i + 3]) for i in range(0, len(controls), 3)]
         self.widget = widgets.VBox([*boxes, self.image, self.status])
+        self._holding = False
         for control in controls.values():
-            control.observe(lambda change: self.update(), names="value")
+            control.observe(lambda change: self._holding or self.update(), names="value")
         self.state = None
         self.update()
 
@@ -139,6 +141,21 @@ class Explorer:
                 raise ValueError(f"set: no control named {name!r}; controls: {list(self.controls)}")
             self.controls[name].value = value
 
+    def reset(self, **values):
+        """Every control back to where it started, then `values` (one update in all): what a
+        cell below an explorer calls, so its result does not depend on how the sliders were left."""
+        unknown = set(values) - set(self.controls)
+        if unknown:
+            raise ValueError(f"reset: no control named {sorted(unknown)[0]!r}; controls: "
+                             f"{list(self.controls)}")
+        self._holding = True
+        try:
+            for name, value in {**self.defaults, **values}.items():
+                self.controls[name].value = value
+        finally:
+            self._holding = False
+        self.update()
+
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
 
@@ -150,11 +167,25 @@ def _slider(kind, description, **kwargs):
                 **kwargs)
 
 
+FONT = dict(title=12, label=11, ticks=10, legend=10, verdict=13)  # readable at 100 % zoom
+DPI = 100
+BAND = 7  # log10 units above and below the plotted range: the legend's and the verdict's room
+
+
+def _style(ax, title):
+    ax.set_title(title, fontsize=FONT["title"])
+    ax.xaxis.label.set_size(FONT["label"])
+    ax.yaxis.label.set_size(FONT["label"])
+    ax.tick_params(labelsize=FONT["ticks"])
+
+
 def _time_axes(ax, title, ylabel):
-    ax.set_title(title, fontsize=10)
+    """Log-norm axes from 1e-15 to 1e15, with an empty band above (for the legend) and below
+    (for the "vanished"/"exploded" verdict), where the clipped curves never go."""
     ax.set_xlabel("time step t")
     ax.set_ylabel(ylabel)
-    ax.set_ylim(-LOG_RANGE - 1, LOG_RANGE + 1)
+    _style(ax, title)
+    ax.set_ylim(-LOG_RANGE - BAND, LOG_RANGE + BAND)
     ticks = np.arange(-LOG_RANGE, LOG_RANGE + 1, 5)
     ax.set_yticks(ticks, [f"$10^{{{t}}}$" for t in ticks])
     ax.axhline(0, color="0.7", lw=0.8)
@@ -189,22 +220,25 @@ class _EigenvalueFigure:
     LIMIT = 2.3
 
     def __init__(self):
-        fig = Figure(figsize=(11, 4.1), dpi=80)
+        fig = Figure(figsize=(11, 4.8), dpi=DPI)
         self.ax_plane, self.ax_time = fig.subplots(1, 2, width_ratios=(1, 1.6))
         ax = self.ax_plane
         circle = np.linspace(0, 2 * np.pi, 200)
         ax.plot(np.cos(circle), np.sin(circle), color="black", lw=1, label="unit circle")
-        ax.set(xlim=(-self.LIMIT, self.LIMIT), ylim=(-self.LIMIT, self.LIMIT), aspect="equal",
-               xlabel="real part", ylabel="imaginary part")
-        ax.set_title("Eigenvalues and singular values of W", fontsize=10)
+        # the band above |z| = LIMIT holds the legend; points are clipped to the square below
+        ax.set(xlim=(-self.LIMIT, self.LIMIT), ylim=(-self.LIMIT, self.LIMIT + 1.5),
+               aspect="equal", xlabel="real part", ylabel="imaginary part")
+        ax.set_yticks([-2, -1, 0, 1, 2])
+        _style(ax, "Eigenvalues and singular values of W")
         self.eig = ax.scatter([], [], s=18, color=PALETTE["blue"], label="eigenvalues λ",
                               animated=True, zorder=3)
         self.sing = ax.scatter([], [], s=30, marker="|", color=PALETTE["vermillion"],
                                label="singular values σ", animated=True, zorder=3)
         self.sigma_circle, = ax.plot([], [], ls="--", lw=1, color=PALETTE["vermillion"],
                                      label="|z| = largest σ", animated=True)
-        ax.legend(loc="lower left", fontsize=7)
-        _time_axes(self.ax_time, "How much survives: forward states and backward gradients",
+        ax.legend(loc="upper center", ncol=2, fontsize=FONT["legend"] - 1, columnspacing=0.8,
+                  handletextpad=0.4, borderaxespad=0.2)
+        _time_axes(self.ax_time, "How much survives: states and gradients",
                    "norm (log scale)")
         self.state_line, = self.ax_time.plot([], [], color=PALETTE["blue"], lw=2,
                                              label=r"$\|h_t\|$, $h_t = W^\top h_{t-1}$",
@@ -212,10 +246,12 @@ class _EigenvalueFigure:
         self.jac_line, = self.ax_time.plot([], [], color=PALETTE["orange"], lw=2, marker=".",
                                            label=r"$\|\partial h_T / \partial h_t\|_2$",
                                            animated=True)
-        self.ax_time.legend(loc="upper left", fontsize=8)
-        self.verdict = self.ax_time.text(0.98, 0.04, "", transform=self.ax_time.transAxes,
-                                         ha="right", fontsize=11, color=PALETTE["vermillion"],
-                                         weight="bold", animated=True)
+        self.ax_time.legend(loc="upper center", ncol=2, fontsize=FONT["legend"])
+        self.verdict = self.ax_time.text(0.98, -LOG_RANGE - BAND / 2, "",
+                                         transform=self.ax_time.get_yaxis_transform(),
+                                         ha="right", va="center", fontsize=FONT["verdict"],
+                                         color=PALETTE["vermillion"], weight="bold",
+                                         animated=True)
         fig.tight_layout()
         self.blit = BlitFigure(fig)
         self.blit.prime(TIME_AXES, lambda length: self.ax_time.set_xlim(0, length))
@@ -246,7 +282,9 @@ def eigenvalue_explorer(seed=0):
     ||d h_T / d h_t||_2 of the linear recurrence h_t = W.T h_{t-1}, on a log axis.
     """
     controls = {
-        "size": _slider(widgets.IntSlider, "matrix size n", value=32, min=2, max=64),
+        # n starts at 3: a 2x2 W is a single rotation block, with no room for a non-normal
+        # part or for a spread of eigenvalue magnitudes (both controls would do nothing).
+        "size": _slider(widgets.IntSlider, "matrix size n", value=32, min=3, max=64),
         "radius": _slider(widgets.FloatSlider, "spectral radius ρ", value=0.95, min=0.5,
                           max=2.0, step=0.01),
         "spread": _slider(widgets.FloatSlider, "eigenvalue spread", value=0.5, min=0, max=1,
@@ -270,7 +308,9 @@ def eigenvalue_explorer(seed=0):
                 f"‖∂h_T/∂h_0‖ = {describe_log(state['jacobian_log'][0])}")
         return png, text
 
-    return Explorer(controls, lambda **v: eigenvalue_state(**v, seed=seed), draw)
+    explorer = Explorer(controls, lambda **v: eigenvalue_state(**v, seed=seed), draw)
+    explorer.figure = figure
+    return explorer
 
 
 # ---------------------------------------------------------------- gradient explosion explorer
@@ -301,31 +341,39 @@ class _ExplosionFigure:
     LOSS_RANGE = (-2, 4)  # log10 of the loss axis
 
     def __init__(self):
-        fig = Figure(figsize=(11, 4.1), dpi=80)
+        fig = Figure(figsize=(11, 4.8), dpi=DPI)
         self.ax_grad, self.ax_loss = fig.subplots(1, 2, width_ratios=(1.6, 1))
         _time_axes(self.ax_grad, "Gradient reaching each step, at initialisation",
                    r"$\|\partial L / \partial h_t\|$ (log scale)")
         self.grad_line, = self.ax_grad.plot([], [], color=PALETTE["orange"], lw=2,
                                             animated=True)
-        self.verdict = self.ax_grad.text(0.02, 0.04, "", transform=self.ax_grad.transAxes,
-                                         fontsize=11, color=PALETTE["vermillion"],
-                                         weight="bold", animated=True)
+        self.ax_grad.legend([self.grad_line], [r"$\|\partial L / \partial h_t\|$"],
+                            loc="upper center", fontsize=FONT["legend"])
+        self.verdict = self.ax_grad.text(0.02, -LOG_RANGE - BAND / 2, "",
+                                         transform=self.ax_grad.get_yaxis_transform(),
+                                         va="center", fontsize=FONT["verdict"],
+                                         color=PALETTE["vermillion"], weight="bold",
+                                         animated=True)
         ax = self.ax_loss
         low, high = self.LOSS_RANGE
-        ax.set(xlim=(-0.5, 11.5), ylim=(low - 0.2, high + 0.2), xlabel="SGD iteration",
+        # bands above (legend) and below (notes) the plotted range, where no curve goes
+        ax.set(xlim=(-0.5, 11.5), ylim=(low - 1.9, high + 1.3), xlabel="SGD iteration",
                ylabel="mean squared error (log scale)")
         ticks = np.arange(low, high + 1, 2)
         ax.set_yticks(ticks, [f"$10^{{{t}}}$" for t in ticks])
         ax.axhline(np.log10(2), color="0.7", lw=0.8, ls="--", label="predict 0 (error 2)")
-        ax.set_title("Short training run: recent-sum task", fontsize=10)
+        _style(ax, "Short training run: recent-sum task")
         self.loss_lines = [ax.plot([], [], marker="o", ms=4, lw=2, color=c, label=label,
                                    animated=True)[0]
                            for c, label in ((PALETTE["vermillion"], "no clipping"),
                                             (PALETTE["blue"], "clipped"))]
-        ax.legend(loc="upper right", fontsize=8)
-        self.loss_notes = [ax.text(0.03, y, "", transform=ax.transAxes, fontsize=9, color=c,
+        ax.legend(loc="upper center", ncol=2, fontsize=FONT["legend"] - 1, columnspacing=0.8,
+                  handletextpad=0.4, borderaxespad=0.2)
+        self.loss_notes = [ax.text(0.03, y, "", transform=ax.get_yaxis_transform(),
+                                   fontsize=FONT["legend"] - 1, color=c, va="center",
                                    animated=True)
-                           for y, c in ((0.10, PALETTE["vermillion"]), (0.03, PALETTE["blue"]))]
+                           for y, c in ((low - 0.65, PALETTE["vermillion"]),
+                                        (low - 1.4, PALETTE["blue"]))]
         fig.tight_layout()
         self.blit = BlitFigure(fig)
         self.blit.prime(TIME_AXES, lambda length: self.ax_grad.set_xlim(0, length))
@@ -351,6 +399,10 @@ class _ExplosionFigure:
             elif np.any(log_loss > high):
                 message = f"{name}: error above 1e{high} (off the chart)"
             note.set_text(message)
+        if np.array_equal(*state["losses"], equal_nan=True):  # say why the curves coincide
+            self.loss_notes[1].set_text(
+                "threshold off: the same run as without clipping" if state["threshold"] == "off"
+                else f"clipped at {state['threshold']}: never triggered, the same run")
         return self.blit.png(time_axis_length(T), [self.grad_line, self.verdict,
                                                    *self.loss_lines, *self.loss_notes])
 
@@ -381,4 +433,6 @@ def explosion_explorer(seed=0):
                 f"({state['nonlinearity']}: |φ'| ≤ γ = {gamma:g})")
         return png, text
 
-    return Explorer(controls, lambda **v: explosion_state(**v, seed=seed), draw)
+    explorer = Explorer(controls, lambda **v: explosion_state(**v, seed=seed), draw)
+    explorer.figure = figure
+    return explorer

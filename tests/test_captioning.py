@@ -118,6 +118,21 @@ def test_teacher_forcing_loss_and_training_learn_a_tiny_set():
         fit_captioner(model, images, ids[:3])
 
 
+
+def test_fit_captioner_stops_after_a_number_of_steps_not_seconds():
+    images, captions, _, _ = make_scenes(40, seed=3)
+    images, ids = torch.from_numpy(images), torch.from_numpy(VOCAB.encode(captions, length=16))
+    runs = []
+    for _ in range(2):
+        torch.manual_seed(0)
+        runs.append(fit_captioner(Captioner(len(VOCAB), "rnn"), images, ids, epochs=100,
+                                  batch=16, steps=7))
+    assert len(runs[0]["losses"]) == 7 and runs[0]["epochs"] == pytest.approx(7 / 3)
+    assert runs[0]["losses"] == pytest.approx(runs[1]["losses"], rel=1e-4)
+    for bad in (0, 2.5, True):
+        with pytest.raises(ValueError, match="fit_captioner: steps"):
+            fit_captioner(Captioner(len(VOCAB), "rnn"), images, ids, steps=bad)
+
 def test_bleu_and_exact_match():
     refs = [[["a", "red", "circle"], ["a", "small", "red", "circle"]], [["two", "blue", "squares"]]]
     perfect = [["a", "small", "red", "circle"], ["two", "blue", "squares"]]

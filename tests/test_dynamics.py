@@ -154,6 +154,46 @@ def test_explorers_redraw_and_label_extremes_without_warnings():
         blast.set(radius=1.0)
 
 
+
+def test_explorer_reset_sets_every_control_and_updates_once():
+    eigen = widgets.eigenvalue_explorer()
+    start = eigen.state
+    eigen.set(size=3, spread=1.0, angle_degrees=180, structure="non-normal", T=7)
+    updates = []
+    eigen.image.observe(lambda change: updates.append(change), names="value")
+    eigen.reset(radius=0.9)
+    assert eigen.values() == {**eigen.defaults, "radius": 0.9} and len(updates) == 1
+    eigen.reset()
+    assert np.allclose(eigen.state["W"], start["W"])
+    with pytest.raises(ValueError, match="reset: no control named 'scale'"):
+        eigen.reset(scale=1.0)
+
+
+def test_every_eigenvalue_control_changes_the_matrix_at_the_smallest_size():
+    """At every size the slider allows, 'non-normal' and the spread change W (issue: at n = 2
+    they did nothing)."""
+    eigen = widgets.eigenvalue_explorer()
+    smallest = eigen.controls["size"].min
+    eigen.reset(size=smallest, spread=0.0)
+    plain = eigen.state
+    eigen.set(structure="non-normal")
+    assert plain["singular_values"][0] < eigen.state["singular_values"][0] - 1e-3
+    eigen.reset(size=smallest, spread=1.0)
+    assert not np.allclose(np.sort(np.abs(plain["eigenvalues"])),
+                           np.sort(np.abs(eigen.state["eigenvalues"])))
+
+
+def test_explosion_explorer_says_when_clipping_never_triggers():
+    blast = widgets.explosion_explorer()
+    blast.reset(scale=0.5, threshold="30")
+    assert np.array_equal(*blast.state["losses"])
+    assert blast.figure.loss_notes[1].get_text() == "clipped at 30: never triggered, the same run"
+    blast.set(threshold="off")
+    assert "the same run as without clipping" in blast.figure.loss_notes[1].get_text()
+    blast.reset(nonlinearity="relu", scale=1.2, threshold="1")
+    assert "never triggered" not in blast.figure.loss_notes[1].get_text()
+
+
 def test_smallest_surviving_scale_check_rejects_wrong_answers():
     from course_utils import checks
 

@@ -105,11 +105,41 @@ def test_benchmark_result_format(tmp_path):
         result("x", 1, "s", "smaller")
 
 
+def test_busy_slowdown_benchmark_times_a_notebook_twice(tmp_path, monkeypatch):
+    import benchmarks.busy as busy
+
+    (tmp_path / "notebooks").mkdir()
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1 + 1")])
+    nbformat.write(notebook, tmp_path / "notebooks" / "tiny.ipynb")
+    monkeypatch.setattr(busy, "ROOT", tmp_path)
+    figure = busy.slowdown("tiny")
+    assert figure["name"] == "busy_slowdown:tiny" and figure["value"] > 0
+    assert figure["goal"] == 1.5 and figure["better"] == "lower"
+
+
+def test_lab_settings_ship_the_same_file_both_ways(tmp_path):
+    """pip install . copies jupyter-settings/rnn-course.json (data-files); an editable install
+    relies on `python -m course_utils.lab_settings`, which must write the same settings."""
+    from course_utils import lab_settings
+
+    with open(ROOT / "pyproject.toml", "rb") as file:
+        data_files = tomllib.load(file)["tool"]["setuptools"]["data-files"]
+    assert data_files == {"share/jupyter/lab/settings/overrides.d": ["jupyter-settings/rnn-course.json"]}
+    shipped = json.loads((ROOT / "jupyter-settings" / "rnn-course.json").read_text())
+    written = lab_settings.install(prefix=tmp_path)
+    assert written == tmp_path / "share/jupyter/lab/settings/overrides.d/rnn-course.json"
+    assert json.loads(written.read_text()) == shipped == lab_settings.SETTINGS
+    assert shipped["@jupyter-widgets/jupyterlab-manager:plugin"]["saveState"] is True
+    assert "jupyter lab" in _readme_commands()[0]
+    assert "course_utils.lab_settings" in _readme_commands()[0].split("jupyter lab")[0]
+
+
 def test_benchmark_cli_lists_every_notebook_and_rejects_unknown_names():
     listed = subprocess.run([sys.executable, "-m", "benchmarks", "--list"], cwd=ROOT,
                             capture_output=True, text=True, check=True).stdout.split()
     assert [f"notebook_seconds:{p.stem}" for p in NOTEBOOKS] == \
         [n for n in listed if n.startswith("notebook_seconds:")]
+    assert "busy_slowdown:03_char_lm" in listed
     bad = subprocess.run([sys.executable, "-m", "benchmarks", "no_such_thing"], cwd=ROOT,
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "unknown benchmark" in bad.stderr

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from course_utils.data import years
+from course_utils import runtime
 from course_utils.runtime import SavedTensorMeter, Timer, device, seed_everything
 
 
@@ -25,6 +26,41 @@ def test_device_is_usable(capsys):
     chosen = device()
     assert torch.zeros(1, device=chosen).device.type == chosen.type
     assert "Running on" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("busy, cap, expected", [(0.0, 4, 2), (0.1, 4, 2), (0.6, 4, 1),
+                                                 (1.0, 4, 1), (2.0, 4, 1), (0.0, 1, 1)])
+def test_threads_follow_the_free_cores(monkeypatch, busy, cap, expected):
+    monkeypatch.delenv(runtime.THREADS_VARIABLE, raising=False)
+    monkeypatch.setattr(runtime, "usable_cores", lambda: ([0, 1], 2))
+    monkeypatch.setattr(runtime, "busy_cores", lambda cpus: busy)
+    count, reason = runtime.choose_threads(cap)
+    assert count == expected
+    assert "2 usable cores" in reason and f"{busy:.1f} busy" in reason
+
+
+def test_threads_variable_overrides_and_is_checked(monkeypatch, capsys):
+    before = torch.get_num_threads()
+    try:
+        monkeypatch.setenv(runtime.THREADS_VARIABLE, "3")
+        assert runtime.choose_threads(1) == (3, "set by COURSE_NUM_THREADS")
+        device(max_threads=1)
+        assert torch.get_num_threads() == 3
+        assert "3 torch threads (set by COURSE_NUM_THREADS)" in capsys.readouterr().out
+        for bad in ("0", "two", "-1", "1.5"):
+            monkeypatch.setenv(runtime.THREADS_VARIABLE, bad)
+            with pytest.raises(ValueError, match="COURSE_NUM_THREADS must be a positive whole"):
+                runtime.choose_threads()
+        with pytest.raises(ValueError, match="choose_threads: max_threads must be a positive int"):
+            runtime.choose_threads(0)
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_usable_and_busy_cores_are_sane():
+    cpus, count = runtime.usable_cores()
+    assert 1 <= count <= len(cpus)
+    assert 0.0 <= runtime.busy_cores(cpus, interval=0.05) <= len(cpus)
 
 
 def test_timer_and_meter():

@@ -26,7 +26,7 @@ from course_utils.gradcheck import rel_error, eval_numerical_gradient_array
 from course_utils.runtime import SavedTensorMeter, Timer, device, seed_everything
 
 seed_everything(0)
-dev = device()
+dev = device(max_threads=1)  # models of 32 units: too small for a second thread to pay
 
 # %% [markdown]
 # ## 1. Why sequences need their own model
@@ -190,7 +190,7 @@ def rnn_backward_loop(dh, caches):
 # In float64 the relative error between the two should be around $10^{-8}$ or smaller.
 
 # %%
-dh = rng.standard_normal((N, T, H))
+dh = rng.standard_normal(h.shape)  # (N, T, H): one upstream gradient per hidden state
 analytic = dict(zip(["x", "h0", "Wx", "Wh", "b"], rnn_backward_loop(dh, caches)))
 inputs = dict(x=x, h0=h0, Wx=Wx, Wh=Wh, b=b)
 errors = {}
@@ -209,6 +209,7 @@ assert max(errors.values()) < 1e-7, "BPTT disagrees with the numeric gradient"
 # From here on we use `course_utils.layers`, which holds the same functions as you just wrote.
 
 # %%
+D, H = Wx.shape  # section 2's sizes (section 4 reuses these names)
 torch_rnn = nn.RNN(D, H, batch_first=True, nonlinearity="tanh").double()
 print("weight_ih_l0:", tuple(torch_rnn.weight_ih_l0.shape), " weight_hh_l0:",
       tuple(torch_rnn.weight_hh_l0.shape))

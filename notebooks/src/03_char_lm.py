@@ -319,8 +319,9 @@ cells = "".join(f"<td style='vertical-align:top; padding:6px'><b>τ = {t}</b><pr
 display(HTML(f"<table><tr>{cells}</tr></table>"))
 
 # %% [markdown]
-# Your turn: prime it with any text (characters outside the vocabulary are dropped) and move the
-# sliders. Top-k 0 means "keep all".
+# Your turn: write a prime of as many lines as you like (characters outside the vocabulary are
+# dropped), set the sliders, and press **Write** to sample 300 characters. Top-k 0 means "keep
+# all".
 
 # %% tags=["autograde-skip"]
 def write(prime="ROMEO.\nBut soft", temperature=0.8, top_k=0, seed=0):
@@ -329,9 +330,13 @@ def write(prime="ROMEO.\nBut soft", temperature=0.8, top_k=0, seed=0):
     print(prime + text)
 
 
-ipywidgets.interact(write, prime=ipywidgets.Text("ROMEO.\nBut soft"),
-                    temperature=ipywidgets.FloatSlider(0.8, min=0.1, max=2.0, step=0.1),
-                    top_k=ipywidgets.IntSlider(0, 0, 20), seed=ipywidgets.IntSlider(0, 0, 9));
+wide = dict(style={"description_width": "initial"}, layout=ipywidgets.Layout(width="420px"))
+ipywidgets.interact_manual.options(manual_name="Write")(
+    write, prime=ipywidgets.Textarea("ROMEO.\nBut soft", rows=4, description="prime", **wide),
+    temperature=ipywidgets.FloatSlider(0.8, min=0.1, max=2.0, step=0.1,
+                                       description="temperature τ", **wide),
+    top_k=ipywidgets.IntSlider(0, 0, 20, description="top-k (0 = all)", **wide),
+    seed=ipywidgets.IntSlider(0, 0, 9, description="seed", **wide));
 
 # %% [markdown]
 # ## 6. What do the hidden units learn?

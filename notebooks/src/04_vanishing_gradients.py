@@ -24,7 +24,7 @@ from course_utils import checks, dynamics, plots, widgets
 from course_utils.runtime import device, seed_everything
 
 seed_everything(0)
-dev = device()
+dev = device(max_threads=1)  # models of 32 units: too small for a second thread to pay
 rng = np.random.default_rng(0)
 colours = [plots.PALETTE[c] for c in ("blue", "orange", "green", "vermillion", "purple", "sky")]
 
@@ -400,28 +400,36 @@ assert clip_losses[-1] < plain_losses[-1], "clipping should end at a lower loss 
 # - Make $W$ non-normal: the singular values spread beyond the unit circle while the eigenvalues
 #   stay put, and the curves bulge up before they fall.
 # - Lengthen $T$ to 500 with $\rho = 2$: the plot says "exploded" instead of overflowing.
+#
+# (The size starts at 3: a 2×2 $W$ is one rotation block, with no room for a spread of
+# eigenvalue magnitudes or a non-normal part.)
 
 # %% tags=["autograde-skip"]
 eigen_explorer = widgets.eigenvalue_explorer()
 eigen_explorer
 
 # %% [markdown]
-# The claims above, checked on the explorer itself (this is what moving its sliders does):
+# The claims above, checked on the explorer itself (this is what moving its sliders does).
+# `reset` first puts *every* control back where it started, so the checks hold however you left
+# the sliders:
 
 # %% tags=["autograde-skip"]
-eigen_explorer.set(structure="normal", T=100, radius=0.9)
+eigen_explorer.reset(structure="normal", T=100, radius=0.9)
 vanishing = eigen_explorer.state["jacobian_log"][0]
 eigen_explorer.set(radius=1.1)
 exploding = eigen_explorer.state["jacobian_log"][0]
 print(f"ρ = 0.9: ||dh_T/dh_0|| = 1e{vanishing:.1f};  ρ = 1.1: 1e{exploding:+.1f}  (T = 100)")
-assert np.isclose(vanishing, 100 * np.log10(0.9)) and np.isclose(exploding, 100 * np.log10(1.1))
+assert np.isclose(vanishing, 100 * np.log10(0.9)) and np.isclose(exploding, 100 * np.log10(1.1)), \
+    "a normal W: ||dh_T/dh_0|| = ρ^T exactly"
 eigen_explorer.set(radius=0.9, structure="non-normal")
 state = eigen_explorer.state
-assert state["singular_values"][0] > 1 > np.abs(state["eigenvalues"]).max()
+assert state["singular_values"][0] > 1 > np.abs(state["eigenvalues"]).max(), \
+    "non-normal: the largest singular value leaves the unit circle, the eigenvalues stay inside"
 assert state["jacobian_log"].max() > 0, "non-normal: some gradient grows although ρ < 1"
 eigen_explorer.set(radius=2.0, T=500)
-assert "exploded" in widgets.clipped_log_curve(eigen_explorer.state["state_log"])[1]
-eigen_explorer.set(radius=0.95, T=100, structure="normal")  # back to the start
+assert "exploded" in widgets.clipped_log_curve(eigen_explorer.state["state_log"])[1], \
+    "ρ = 2 for 500 steps should leave the plotted range"
+eigen_explorer.reset()  # back to the start
 
 # %% [markdown]
 # ### The gradient explosion explorer
@@ -442,7 +450,7 @@ explosion_explorer = widgets.explosion_explorer()
 explosion_explorer
 
 # %% tags=["autograde-skip"]
-explosion_explorer.set(nonlinearity="relu", scale=1.2, threshold="1")
+explosion_explorer.reset(nonlinearity="relu", scale=1.2, threshold="1", T=100)
 state = explosion_explorer.state
 plain, clipped = state["losses"]
 print(f"ReLU, scale 1.2: ||dL/dh_0|| = 1e{state['grad_log'][0]:.1f}, ||dL/dh_T|| = "
@@ -451,8 +459,9 @@ print(f"ReLU, scale 1.2: ||dL/dh_0|| = 1e{state['grad_log'][0]:.1f}, ||dL/dh_T||
 assert state["grad_log"][0] > state["grad_log"][-1], "the gradient should grow going back"
 assert not np.isfinite(plain[-1]) and clipped[-1] < 2, "clipping should rescue this run"
 explosion_explorer.set(nonlinearity="linear", scale=3.0)
-assert widgets.clipped_log_curve(explosion_explorer.state["grad_log"])[1] == "exploded"
-explosion_explorer.set(nonlinearity="tanh", scale=1.0)
+assert widgets.clipped_log_curve(explosion_explorer.state["grad_log"])[1] == "exploded", \
+    "a linear RNN at scale 3 should leave the plotted range"
+explosion_explorer.reset()  # back to the start: tanh, scale 1
 state = explosion_explorer.state
 assert state["grad_log"][0] < -10 and state["losses"][0, -1] < 1, \
     "tanh at scale 1: early gradients vanish, yet the short-range task is learned"

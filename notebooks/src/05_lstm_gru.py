@@ -392,8 +392,10 @@ def ask(gap=40, seed=0):
         print(f"  {label:20s} says {LANGUAGES[p.argmax()]:10s} ({p.max():.0%}, {verdict})")
 
 
-ipywidgets.interact(ask, gap=ipywidgets.IntSlider(40, 0, 120, description="gap (words)"),
-                    seed=ipywidgets.IntSlider(0, 0, 20, description="sentence"));
+full_label = {"style": {"description_width": "initial"}}  # never cut to "gap (wor..."
+ipywidgets.interact(
+    ask, gap=ipywidgets.IntSlider(40, 0, 120, description="gap (words)", **full_label),
+    seed=ipywidgets.IntSlider(0, 0, 20, description="sentence", **full_label));
 
 # %% [markdown]
 # ## 6. Why gates help: the gradient highway

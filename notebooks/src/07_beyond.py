@@ -547,11 +547,12 @@ assert curves["attention"][3][1] > curves["no attention"][3][1] + 0.3, \
 
 # %% tags=["autograde-skip"]
 examples = ["22 November 2026", "Sunday, 22 November 2026", "nov 22 2026", "22/11/2026"]
-ids, alphas = translators["attention"].translate(
+translated, alphas = translators["attention"].translate(
     tensor(dates.encode(examples, dates.SOURCE_LENGTH)), START, dates.TARGET_LENGTH)
 fig, axes = plt.subplots(1, 4, figsize=(14, 3.6), gridspec_kw=dict(width_ratios=[
     len(e) for e in examples]))
-for ax, example, out, alpha in zip(axes, examples, dates.decode(ids.cpu().numpy()), alphas.cpu()):
+for ax, example, out, alpha in zip(axes, examples, dates.decode(translated.cpu().numpy()),
+                                   alphas.cpu()):
     ax.imshow(alpha[:len(out), :len(example)].numpy(), cmap="viridis", vmin=0, vmax=1)
     ax.set_xticks(range(len(example)), list(example), fontsize=8)
     ax.set_yticks(range(len(out)), list(out), fontsize=8)
