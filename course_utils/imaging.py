@@ -112,7 +112,7 @@ def receptive_field(layer, images, row, col):
                          f"{out.shape[3]} grid, got ({row}, {col})")
     grads = [torch.autograd.grad(out[:, c, row, col].sum(), x, retain_graph=True)[0].abs()
              for c in range(out.shape[1])]
-    return torch.stack(grads).mean(dim=(0, 1)).sum(0).numpy()
+    return torch.stack(grads).mean(dim=(0, 1)).sum(0).cpu().numpy()
 
 
 class FrameEncoder(nn.Module):
