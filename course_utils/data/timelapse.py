@@ -14,8 +14,9 @@ import numpy as np
 SIZE, FRAMES = 12, 12
 
 
-def make_timelapse(n, frames=FRAMES, size=SIZE, noise=0.2, seed=0):
-    """n movies of one pulsing cell each.
+def make_timelapse(n, frames=FRAMES, size=SIZE, noise=0.2, slow_period=None, seed=0):
+    """n movies of one pulsing cell each; slow_period: the slow fate's period in frames (default
+    `frames`: one period per movie).
 
     Returns x: (n, frames, 1, size, size) float32, fate: (n,) int64 in {0, 1} (1: fast pulses)
     and brightness: (n, frames) float64, the reporter's level in each frame.
@@ -25,7 +26,7 @@ def make_timelapse(n, frames=FRAMES, size=SIZE, noise=0.2, seed=0):
             raise ValueError(f"make_timelapse: {arg} must be an int >= {low}, got {value!r}")
     rng = np.random.default_rng(seed)
     fate = rng.integers(0, 2, n)
-    period = np.where(fate == 1, rng.choice([3, 4], n), frames)
+    period = np.where(fate == 1, rng.choice([3, 4], n), slow_period or frames)
     phase = rng.uniform(0, 2 * np.pi, (n, 1))
     brightness = 1 + rng.uniform(0.4, 0.6, (n, 1)) * np.sin(
         phase + 2 * np.pi * np.arange(frames) / period[:, None])

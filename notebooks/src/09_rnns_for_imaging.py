@@ -230,7 +230,7 @@ plt.show()
 
 # %% [markdown]
 # One frame is a coin toss for every model, and the average of all twelve frames is too: the
-# information is in the *order* of the frames. From the second frame the recurrent model
+# information is in how the frames change, one after the other. From the second frame the recurrent model
 # starts to read the change, and a few frames later it is nearly always right, long before the
 # movie ends. That is Buggenthin et al.'s question made measurable: the fate is predictable as
 # soon as the dynamics that carry it have been seen, and an RNN over per-frame features is the
@@ -537,8 +537,8 @@ checks.check_sweep(sweep)
 # - Transpose the grid (`x.transpose(0, 2, 1, 3)`), sweep, transpose back: that is a sweep down
 #   the columns. Four calls of your `sweep` make one ReNet layer; which outputs of the first
 #   two sweeps does the third one need?
-# - In section 2, make the slow fate pulse with a period of 6 frames instead of 12. Which
-#   baseline stops being at chance, and why?
+# - In section 2, make the slow fate pulse with a period of 8 frames instead of 12
+#   (`make_timelapse(..., slow_period=8)`). Which baseline stops being at chance, and why?
 # - A physical reservoir is noisy. Add noise to the reservoir's states before the read-out in
 #   section 4: what happens to the memory capacity, and which $\alpha$ works best now?
 #
