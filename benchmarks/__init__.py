@@ -11,7 +11,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 MODULES = ["benchmarks.notebook_seconds", "benchmarks.widget_update", "benchmarks.longrange",
            "benchmarks.charlm", "benchmarks.eeg", "benchmarks.captioning", "benchmarks.beyond",
-           "benchmarks.practice", "benchmarks.busy", "benchmarks.classroom"]
+           "benchmarks.practice", "benchmarks.imaging", "benchmarks.busy",
+           "benchmarks.classroom"]
 
 
 def result(name, value, unit, better, goal=None):

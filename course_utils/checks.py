@@ -957,3 +957,58 @@ def check_causal_self_attention(causal_self_attention, seed=0):
         raise ExerciseError(f"{name}: changing the last position changed earlier outputs; "
                             "position t must only see positions 0..t")
     print(f"✓ {name}: matches torch's causal attention, and the past ignores the future")
+
+
+# ---------------------------------------------------------------------------------------------
+# Notebook 09 (RNNs for imaging): the ridge read-out of an echo-state network, and one
+# directional sweep of ReNet. Both accept NumPy or torch results, float32 or float64.
+
+def _tolerance(got, float64=1e-8, float32=1e-4):
+    """The relative tolerance for a result of got's dtype (float32 earns a looser one)."""
+    dtype = getattr(got, "dtype", None)
+    return float32 if dtype is not None and "float32" in str(dtype) else float64
+
+
+def check_ridge_readout(ridge_readout, seed=0):
+    """Check ridge_readout(states: (T, H), targets: (T, K), alpha) -> W_out: (H, K) against
+    (S^T S + alpha I)^-1 S^T Y on fresh random inputs: several alphas, one target or several,
+    and nearly collinear states (where alpha matters)."""
+    from .reservoir import ridge_readout as reference
+
+    name = "ridge_readout"
+    rng = np.random.default_rng(seed)
+    cases = []
+    for T, H, K, alpha in [(200, 10, 1, 1e-6), (150, 8, 3, 1.0), (60, 12, 2, 10.0)]:
+        cases.append((np.tanh(rng.standard_normal((T, H))), rng.standard_normal((T, K)), alpha))
+    collinear = rng.standard_normal((100, 4)) @ rng.standard_normal((4, 6))   # rank 4 of 6
+    cases.append((collinear + 1e-6 * rng.standard_normal((100, 6)), rng.standard_normal((100, 2)),
+                  0.1))
+    for states, targets, alpha in cases:
+        got = _call(ridge_readout, name, "return W_out of shape (H, K)", states.copy(),
+                    targets.copy(), alpha)
+        where = f"{name}(states {states.shape}, targets {targets.shape}, alpha={alpha:g})"
+        _compare(where, "W_out", got, reference(states, targets, alpha), _tolerance(got))
+    print(f"✓ {name} matches (S^T S + alpha I)^-1 S^T Y on {len(cases)} problems")
+
+
+def check_sweep(sweep, seed=0):
+    """Check sweep(x: (N, R, C, D), Wx: (D, H), Wh: (H, H), b: (H,), reverse) -> h: (N, R, C, H)
+    against the course's imaging.sweep, both directions, and that rows do not mix."""
+    from .imaging import sweep as reference
+
+    name = "sweep"
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((2, 3, 5, 4))
+    Wx, Wh, b = 0.5 * rng.standard_normal((4, 6)), 0.5 * rng.standard_normal((6, 6)), \
+        0.1 * rng.standard_normal(6)
+    for reverse in (False, True):
+        got = _call(sweep, name, "return h of shape (N, R, C, H)", x.copy(), Wx, Wh, b, reverse)
+        _compare(f"{name}(x of shape {x.shape}, reverse={reverse})", "h", got,
+                 reference(x, Wx, Wh, b, reverse), _tolerance(got))
+    changed = x.copy()
+    changed[:, 0] += 1.0                                    # change the first row only
+    other_rows = np.asarray(sweep(changed, Wx, Wh, b, False))[:, 1:]
+    if not np.allclose(other_rows, reference(x, Wx, Wh, b, False)[:, 1:], atol=1e-4):
+        raise ExerciseError(f"{name}: changing row 0 changed the other rows; each row of the "
+                            "grid is swept on its own")
+    print(f"✓ {name} matches the reference in both directions, and keeps the rows apart")
