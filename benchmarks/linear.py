@@ -88,13 +88,9 @@ def adding_mse(steps=ADDING_STEPS, T=1000):
 def widget_update_ms():
     from course_utils import widgets
 
-    explorer, timings = widgets.lru_explorer(), []
-    for control, values in {"r_min": [0.0, 0.3, 0.9], "r_max": [0.9, 0.99, 0.999],
-                            "max_phase": [0.0, 1.0, 3.0], "T": [50, 500, 2000]}.items():
-        for value in values:
-            start = time.perf_counter()
-            explorer.set(**{control: value})
-            timings.append(1000 * (time.perf_counter() - start))
+    sweep = {"r_min": [0.0, 0.3, 0.9], "r_max": [0.9, 0.99, 0.999], "max_phase": [0.0, 1.0, 3.0],
+             "T": [50, 500, 2000]}
+    timings = widgets.time_updates(widgets.lru_explorer(), sweep)
     return statistics.median(timings)
 
 

@@ -442,3 +442,17 @@ def lru_explorer(seed=0):
         return png, text
 
     return Explorer(controls, compute, draw)
+
+
+def time_updates(explorer, sweep):
+    """Move each control of `explorer` through its values, {control: [values]}, one move at a
+    time, as a student would. Returns the milliseconds each move's update took (a list)."""
+    import time
+
+    timings = []
+    for control, values in sweep.items():
+        for value in values:
+            start = time.perf_counter()
+            explorer.set(**{control: value})
+            timings.append(1000 * (time.perf_counter() - start))
+    return timings
