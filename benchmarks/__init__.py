@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 MODULES = ["benchmarks.notebook_seconds", "benchmarks.widget_update", "benchmarks.longrange",
            "benchmarks.charlm", "benchmarks.eeg", "benchmarks.captioning", "benchmarks.beyond",
-           "benchmarks.practice", "benchmarks.imaging", "benchmarks.busy",
+           "benchmarks.practice", "benchmarks.imaging", "benchmarks.linear", "benchmarks.busy",
            "benchmarks.classroom"]
 
 

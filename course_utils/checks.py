@@ -969,6 +969,7 @@ def _tolerance(got, float64=1e-8, float32=1e-4):
     return float32 if dtype is not None and "float32" in str(dtype) else float64
 
 
+@_never_crash
 def check_ridge_readout(ridge_readout, seed=0):
     """Check ridge_readout(states: (T, H), targets: (T, K), alpha) -> W_out: (H, K) against
     (S^T S + alpha I)^-1 S^T Y on fresh random inputs: several alphas, one target or several,
@@ -991,6 +992,7 @@ def check_ridge_readout(ridge_readout, seed=0):
     print(f"✓ {name} matches (S^T S + alpha I)^-1 S^T Y on {len(cases)} problems")
 
 
+@_never_crash
 def check_sweep(sweep, seed=0):
     """Check sweep(x: (N, R, C, D), Wx: (D, H), Wh: (H, H), b: (H,), reverse) -> h: (N, R, C, H)
     against the course's imaging.sweep, both directions, and that rows do not mix."""
@@ -1012,3 +1014,66 @@ def check_sweep(sweep, seed=0):
         raise ExerciseError(f"{name}: changing row 0 changed the other rows; each row of the "
                             "grid is swept on its own")
     print(f"✓ {name} matches the reference in both directions, and keeps the rows apart")
+
+
+# ==================================================================== notebook 10: linear recurrences
+# (a separate block, so that merging with other changes to this file stays easy)
+
+def _as_numpy(value):
+    return np.asarray(value.detach().cpu() if hasattr(value, "detach") else value)
+
+
+@_never_crash
+def check_combine(combine, seed=0):
+    """Check combine((a1, b1), (a2, b2)) -> (a1 a2, a2 b1 + b2), element-wise, on NumPy arrays and
+    torch tensors (float32, float64, complex), and that a scan built from it gives h_t."""
+    import torch
+
+    name = "combine"
+    promise = "return a pair (a, b): the one step that does `left` and then `right`"
+    rng = np.random.default_rng(seed)
+    cases = []
+    for shape in [(5,), (2, 3, 4)]:
+        a1, b1, a2, b2 = (rng.uniform(0.2, 1.0, shape) if i % 2 == 0 else rng.standard_normal(shape)
+                          for i in range(4))
+        cases += [("NumPy float64", (a1, b1), (a2, b2)),
+                  ("torch float32", *[tuple(torch.tensor(v, dtype=torch.float32) for v in pair)
+                                      for pair in ((a1, b1), (a2, b2))])]
+    z = rng.standard_normal((4, 4)) + 1j * rng.standard_normal((4, 4))
+    cases.append(("torch complex128", (torch.tensor(0.9 * z), torch.tensor(z.conj())),
+                  (torch.tensor(z.T), torch.tensor(z))))
+    for label, left, right in cases:
+        got = _call(combine, name, promise, left, right)
+        if got is None:
+            raise ExerciseError(f"{name} returned None; did you forget a `return`?")
+        if not isinstance(got, (tuple, list)) or len(got) != 2:
+            raise ExerciseError(f"{name} should {promise}; got {type(got).__name__}")
+        (a1, b1), (a2, b2) = [tuple(_as_numpy(v) for v in pair) for pair in (left, right)]
+        tol = 1e-5 if "float32" in label else 1e-10
+        _compare(name, f"the a part ({label}, shape {a1.shape})", _as_numpy(got[0]), a1 * a2, tol)
+        _compare(name, f"the b part ({label}, shape {a1.shape})", _as_numpy(got[1]), a2 * b1 + b2,
+                 tol)
+    print(f"✓ {name}: right on {len(cases)} pairs (NumPy, float32, complex): order respected")
+
+
+@_never_crash
+def check_min_gru_step(min_gru_step, seed=0):
+    """Check min_gru_step(x_t: (N, D), h_prev: (N, H), W: (D, 2H), b: (2H,)) -> h_t: (N, H)
+    against minGRU's definition, in float64 and float32, with pre-activations of both signs."""
+    import torch
+
+    name = "min_gru_step"
+    promise = "return h_t, a tensor of shape (N, H)"
+    generator = torch.Generator().manual_seed(seed)
+    for dtype, tol in ((torch.float64, 1e-9), (torch.float32, 1e-5)):
+        N, D, H = 4, 3, 5
+        x, h_prev = (torch.randn(*s, generator=generator, dtype=dtype) for s in ((N, D), (N, H)))
+        W = 1.5 * torch.randn(D, 2 * H, generator=generator, dtype=dtype)
+        b = torch.randn(2 * H, generator=generator, dtype=dtype)
+        got = _call(min_gru_step, name, promise, x.clone(), h_prev.clone(), W.clone(), b.clone())
+        pre = x @ W + b
+        z, v = torch.sigmoid(pre[:, :H]), pre[:, H:]
+        expected = (1 - z) * h_prev + z * torch.where(v >= 0, v + 0.5, torch.sigmoid(v))
+        _compare(name, f"h_t ({str(dtype).replace('torch.', '')}, N={N}, D={D}, H={H})",
+                 None if got is None else _as_numpy(got), expected.numpy(), tol)
+    print(f"✓ {name} matches minGRU's step in float64 and float32")

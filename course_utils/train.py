@@ -185,3 +185,27 @@ def train_steps(model, batch_loss, steps, lr=3e-3, clip=1.0, desc="training", on
             on_step(step, losses[-1])
     model.eval()
     return losses
+
+
+def train_one_cycle(model, batch_loss, steps, lr, desc="training"):
+    """Notebook 10's loop: `steps` Adam steps with a one-cycle learning rate (warm up over the
+    first 20 %, then anneal to ~0), gradients clipped to norm 1; loss = batch_loss(model, step).
+
+    Returns the list of losses (floats).
+    """
+    if steps < 1:
+        raise ValueError(f"train_one_cycle: steps must be >= 1, got {steps}")
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, lr, total_steps=steps, pct_start=0.2)
+    losses = []
+    model.train()
+    for step in tqdm(range(steps), desc=desc, mininterval=1.0, leave=False):
+        loss = batch_loss(model, step)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        schedule.step()
+        losses.append(loss.item())
+    model.eval()
+    return losses

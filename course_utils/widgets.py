@@ -436,3 +436,105 @@ def explosion_explorer(seed=0):
     explorer = Explorer(controls, lambda **v: explosion_state(**v, seed=seed), draw)
     explorer.figure = figure
     return explorer
+
+
+# ---------------------------------------------------------------- LRU explorer (notebook 10)
+
+LRU_TIME_AXES = (50, 100, 200, 500, 1000, 2000)
+
+
+class _LRUFigure:
+    def __init__(self):
+        fig = Figure(figsize=(12, 3.9), dpi=100)
+        self.ax_plane, self.ax_kernel, self.ax_impulse = fig.subplots(1, 3,
+                                                                      width_ratios=(1, 1.3, 1.3))
+        ax = self.ax_plane
+        circle = np.linspace(0, 2 * np.pi, 200)
+        ax.plot(np.cos(circle), np.sin(circle), color="black", lw=1, label="unit circle")
+        ax.set(xlim=(-1.1, 1.1), ylim=(-1.1, 1.1), aspect="equal", xlabel="real part",
+               ylabel="imaginary part")
+        ax.set_title("Eigenvalues λ on the ring", fontsize=10)
+        self.rings = [ax.plot([], [], ls="--", lw=1, color=PALETTE["orange"], animated=True)[0]
+                      for _ in range(2)]
+        self.eig = ax.scatter([], [], s=18, color=PALETTE["blue"], label="λ (and conjugates)",
+                              animated=True, zorder=3)
+        ax.legend(loc="lower left", fontsize=7)
+        ax = self.ax_kernel
+        ax.set(yscale="log", ylim=(1e-4, 1.5), xlabel="time step t",
+               ylabel=r"$|\lambda_i|^t$ (log scale)")
+        ax.set_title("Memory kernels: how fast each state forgets", fontsize=10)
+        self.kernel_lines = [ax.plot([], [], lw=1, color=PALETTE["blue"], alpha=0.6,
+                                     animated=True)[0] for _ in range(16)]
+        ax = self.ax_impulse
+        ax.set(ylim=(-1.2, 1.2), xlabel="time step t", ylabel="output (scaled to max 1)")
+        ax.set_title("Impulse response Re(C Λ^t γB)", fontsize=10)
+        ax.axhline(0, color="0.7", lw=0.8)
+        self.impulse_line, = ax.plot([], [], lw=1.2, color=PALETTE["vermillion"], animated=True)
+        fig.tight_layout()
+        self.blit = BlitFigure(fig)
+        self.blit.prime(LRU_TIME_AXES, self._set_length)
+
+    def _set_length(self, length):
+        self.ax_kernel.set_xlim(0, length)
+        self.ax_impulse.set_xlim(0, length)
+
+    def draw(self, state):
+        lam, T = state["eigenvalues"], state["T"]
+        both = np.concatenate([lam, lam.conj()])
+        self.eig.set_offsets(np.column_stack([both.real, both.imag]))
+        angles = np.linspace(0, 2 * np.pi, 100)
+        for line, radius in zip(self.rings, (state["r_min"], state["r_max"])):
+            line.set_data(radius * np.cos(angles), radius * np.sin(angles))
+        stride = max(1, T // 400)  # kernels are smooth: 400 points per line are plenty
+        t = np.arange(T + 1)
+        for line, kernel in zip(self.kernel_lines, state["kernels"]):
+            line.set_data(t[::stride], np.maximum(kernel[::stride], 1e-5))
+        impulse = state["impulse"]
+        self.impulse_line.set_data(t, impulse / max(np.abs(impulse).max(), 1e-12))
+        length = next((n for n in LRU_TIME_AXES if n >= T), LRU_TIME_AXES[-1])
+        self._set_length(length)
+        return self.blit.png(length, [*self.rings, self.eig, *self.kernel_lines,
+                                      self.impulse_line])
+
+
+def lru_explorer(seed=0):
+    """Sliders for the LRU's ring (r_min, r_max), phase range and T. Plots the eigenvalues in
+    the complex plane, the memory kernels |λ_i|^t and a random LRU's impulse response."""
+    from .linear_rnn import lru_explorer_state
+
+    controls = {
+        "r_min": _slider(widgets.FloatSlider, "r_min", value=0.5, min=0.0, max=0.99, step=0.01),
+        "r_max": _slider(widgets.FloatSlider, "r_max", value=0.95, min=0.01, max=0.999,
+                         step=0.001, readout_format=".3f"),
+        "max_phase": _slider(widgets.FloatSlider, "phase range θ_max (rad)", value=0.6, min=0.0,
+                             max=float(np.pi), step=0.02),
+        "T": _slider(widgets.IntSlider, "sequence length T", value=200, min=10, max=2000),
+    }
+    figure = _LRUFigure()
+
+    def compute(r_min, r_max, max_phase, T):
+        r_min = min(r_min, r_max - 0.001)  # the ring needs r_min < r_max
+        return lru_explorer_state(r_min, r_max, max_phase, T, seed=seed)
+
+    def draw(state):
+        png = figure.draw(state)
+        scales = state["time_scales"]
+        text = (f"memory time scales −1/log|λ|: from {scales.min():.1f} to {scales.max():.1f} "
+                f"steps &nbsp; |λ|^T of the slowest state: {state['kernels'][:, -1].max():.2e}")
+        return png, text
+
+    return Explorer(controls, compute, draw)
+
+
+def time_updates(explorer, sweep):
+    """Move each control of `explorer` through its values, {control: [values]}, one move at a
+    time, as a student would. Returns the milliseconds each move's update took (a list)."""
+    import time
+
+    timings = []
+    for control, values in sweep.items():
+        for value in values:
+            start = time.perf_counter()
+            explorer.set(**{control: value})
+            timings.append(1000 * (time.perf_counter() - start))
+    return timings
