@@ -80,7 +80,9 @@ c.Spawner.environment = {
     "COURSE_NUM_THREADS": str(CPU_LIMIT),
     "OMP_NUM_THREADS": str(CPU_LIMIT),
     "MKL_NUM_THREADS": str(CPU_LIMIT),
-    # nbgrader's exchange and course id for everyone (classroom/jupyter/nbgrader_config.py).
+    # nbgrader's exchange and course id for everyone (classroom/jupyter/nbgrader_config.py),
+    # and a server that lets JupyterLab show the formgrader in a tab: jupyterhub-singleuser
+    # forbids every frame by default, and the tab stays blank ("refused to connect").
     "JUPYTER_CONFIG_PATH": str(HERE / "jupyter"),
     "RNN_COURSE_ID": COURSE_ID,
     "RNN_EXCHANGE": str(EXCHANGE),
