@@ -116,6 +116,7 @@ dx, dh0, dWx, dWh, db = layers.lstm_backward(dh, cache)
 
 x_t, h0_t = torch.tensor(x, requires_grad=True), torch.tensor(h0[None], requires_grad=True)
 out, _ = torch_lstm(x_t, (h0_t, torch.zeros_like(h0_t)))
+torch_lstm.zero_grad()  # else running this cell again adds to the last run's gradients
 (out * torch.tensor(dh)).sum().backward()
 torch_grads = layers.lstm_params_from_torch(
     *(p.grad.numpy() for p in (torch_lstm.weight_ih_l0, torch_lstm.weight_hh_l0,
