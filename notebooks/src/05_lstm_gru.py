@@ -110,12 +110,15 @@ print("Wx:", Wx.shape, " Wh:", Wh.shape, " b:", b.shape)
 
 # %%
 rng = np.random.default_rng(0)
-x, h0, dh = rng.standard_normal((N, T, D)), rng.standard_normal((N, H)), rng.standard_normal((N, T, H))
+n, t, d, hidden = 3, 7, torch_lstm.input_size, torch_lstm.hidden_size  # (later cells reuse D, H)
+x, h0, dh = rng.standard_normal((n, t, d)), rng.standard_normal((n, hidden)), \
+    rng.standard_normal((n, t, hidden))
 h, cache = layers.lstm_forward(x, h0, Wx, Wh, b)
 dx, dh0, dWx, dWh, db = layers.lstm_backward(dh, cache)
 
 x_t, h0_t = torch.tensor(x, requires_grad=True), torch.tensor(h0[None], requires_grad=True)
 out, _ = torch_lstm(x_t, (h0_t, torch.zeros_like(h0_t)))
+torch_lstm.zero_grad()  # else running this cell again adds to the last run's gradients
 (out * torch.tensor(dh)).sum().backward()
 torch_grads = layers.lstm_params_from_torch(
     *(p.grad.numpy() for p in (torch_lstm.weight_ih_l0, torch_lstm.weight_hh_l0,
@@ -146,7 +149,7 @@ assert max(parity.values()) < 1e-6, "the NumPy LSTM should match torch.nn.LSTM"
 # on GPUs), so to match torch exactly our GRU takes a flag, `reset_after=True`:
 
 # %%
-torch_gru = nn.GRU(D, H, batch_first=True).double()
+torch_gru = nn.GRU(x.shape[2], h0.shape[1], batch_first=True).double()  # the LSTM's sizes
 gru_weights = layers.gru_params_from_torch(
     *(p.detach().numpy() for p in (torch_gru.weight_ih_l0, torch_gru.weight_hh_l0,
                                    torch_gru.bias_ih_l0, torch_gru.bias_hh_l0)))
@@ -477,12 +480,13 @@ assert decay["lstm", "trained"] > -2 and decay["gru", "trained"] > -2, \
 
 # %% tags=["autograde-skip"]
 lstm_model = adding_models["lstm", 100][0]
-Wx, Wh, b = layers.lstm_params_from_torch(
+Wx_trained, Wh_trained, b_trained = layers.lstm_params_from_torch(
     *(p.detach().double().numpy() for p in (lstm_model.rnn.weight_ih_l0,
                                             lstm_model.rnn.weight_hh_l0,
                                             lstm_model.rnn.bias_ih_l0, lstm_model.rnn.bias_hh_l0)))
 x_gates = x_probe[:64].double().numpy()
-h_numpy, cache = layers.lstm_forward(x_gates, np.zeros((64, 128)), Wx, Wh, b)
+h_numpy, cache = layers.lstm_forward(x_gates, np.zeros((64, 128)), Wx_trained, Wh_trained,
+                                     b_trained)
 with torch.no_grad():
     h_torch = lstm_model.rnn(x_probe[:64])[0].numpy()
 assert np.abs(h_numpy - h_torch).max() < 1e-5, "NumPy and torch LSTMs should agree (float32 noise)"
