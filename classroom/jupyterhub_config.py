@@ -51,8 +51,9 @@ c.JupyterHub.pid_file = str(STATE / "jupyterhub.pid")
 c.ConfigurableHTTPProxy.pid_file = str(STATE / "jupyterhub-proxy.pid")
 # The formgrader answers slowly while it grades (a whole submission per request): the proxy
 # waits up to 10 minutes instead of dropping the request after 20 s with a 503.
-c.ConfigurableHTTPProxy.command = ["configurable-http-proxy", "--timeout=600000",
-                                   "--proxy-timeout=600000"]
+# The proxy is PyPI's, installed beside JupyterHub: found there, not on PATH.
+c.ConfigurableHTTPProxy.command = [str(Path(sys.executable).parent / "configurable-http-proxy"),
+                                   "--timeout=600000", "--proxy-timeout=600000"]
 
 # Users: the Linux accounts in RNN_GROUP log in with their password; instructors are admins.
 c.JupyterHub.authenticator_class = "pam"
@@ -79,7 +80,9 @@ c.Spawner.environment = {
     "COURSE_NUM_THREADS": str(CPU_LIMIT),
     "OMP_NUM_THREADS": str(CPU_LIMIT),
     "MKL_NUM_THREADS": str(CPU_LIMIT),
-    # nbgrader's exchange and course id for everyone (classroom/jupyter/nbgrader_config.py).
+    # nbgrader's exchange and course id for everyone (classroom/jupyter/nbgrader_config.py),
+    # and a server that lets JupyterLab show the formgrader in a tab: jupyterhub-singleuser
+    # forbids every frame by default, and the tab stays blank ("refused to connect").
     "JUPYTER_CONFIG_PATH": str(HERE / "jupyter"),
     "RNN_COURSE_ID": COURSE_ID,
     "RNN_EXCHANGE": str(EXCHANGE),

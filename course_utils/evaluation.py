@@ -2,7 +2,7 @@
 and which of a scene's objects a caption names."""
 import numpy as np
 
-from .validate import Words, checked
+from .validate import Captions, Words, checked
 
 
 @checked(references=Words(3), hypotheses=Words(2))
@@ -20,9 +20,10 @@ def bleu_scores(references, hypotheses):
             for n, w in weights.items()}
 
 
-@checked(references=Words(3), hypotheses=Words(2))
+@checked(references=Captions(2), hypotheses=Captions(1))
 def exact_match(references, hypotheses):
-    """The fraction of hypotheses (word lists) equal to one of their references."""
+    """The fraction of hypotheses equal to one of their references. references: N lists of
+    references; hypotheses: N captions; a caption is a word list or one string."""
     if len(references) != len(hypotheses):
         raise ValueError(f"exact_match: references and hypotheses must have the same length N, "
                          f"got {len(references)} and {len(hypotheses)}")

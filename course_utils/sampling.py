@@ -19,6 +19,9 @@ def softmax_with_temperature(logits, temperature=1.0):
     return z / z.sum()
 
 
+
+_softmax = softmax_with_temperature.__wrapped__  # per character in sample(): checked there once
+
 @checked(probs=Array())
 def entropy_nats(probs):
     """Entropy -sum p log p of a distribution probs: (..., V), in nats."""
@@ -32,12 +35,15 @@ def sample(model, vocab, prime, length, temperature=1.0, top_k=None, seed=0):
     back in as the next input. Returns the generated text (without the prime)."""
     if not prime:
         raise ValueError("sample: prime must be at least one character")
+    if not (isinstance(temperature, (int, float)) and not isinstance(temperature, bool)
+            and 0 < temperature < float("inf")):
+        raise ValueError(f"sample: temperature must be a positive number, got {temperature!r}")
     model.eval()
     rng = np.random.default_rng(seed)
     logits, state = model(torch.tensor(vocab.encode(prime))[None])
     out = []
     for _ in range(length):
-        probs = _top_k_filter(softmax_with_temperature(logits[0, -1].numpy(), temperature), top_k)
+        probs = _top_k_filter(_softmax(logits[0, -1].numpy(), temperature), top_k)
         next_id = int(rng.choice(len(probs), p=probs))
         out.append(next_id)
         logits, state = model(torch.tensor([[next_id]]), state)

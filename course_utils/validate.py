@@ -283,6 +283,23 @@ def Text(nonempty=False):
     return lambda fn, arg, value: expect_text(fn, arg, value, nonempty)
 
 
+def Captions(depth=1):
+    """Like Words(depth + 1), but a caption may also be one string (compared as a whole)."""
+    words = Words(1)
+
+    def check(fn, arg, value, level):
+        if level == 0:
+            if not isinstance(value, str):
+                words(fn, arg, value)
+            return
+        if isinstance(value, str) or not isinstance(value, (list, tuple)):
+            what = "a list of captions" if level == 1 else "a list of lists of captions"
+            raise ValueError(f"{fn}: {arg} must be {what} (strings or word lists), got {_shown(value)}")
+        for item in value:
+            check(fn, arg, item, level - 1)
+    return lambda fn, arg, value: check(fn, arg, value, depth)
+
+
 Flag = expect_bool
 Seed = expect_seed
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from course_utils import grading
+from course_utils.runtime import Timer
 
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("classroom", ROOT / "scripts" / "classroom.py")
@@ -83,7 +84,8 @@ def test_autograde_gives_full_marks_to_the_solutions_and_none_to_stubs(course, s
                                  course / "submitted" / "partial" / stem / f"{stem}.ipynb")
     points = classroom.graded_points(course / "release" / stem / f"{stem}.ipynb")
 
-    results = classroom.autograde(course, stem, ["instructor", "partial"], workers=2)
+    with Timer() as timer:
+        results = classroom.autograde(course, stem, ["instructor", "partial"], workers=2)
 
     score, max_score, _ = results["instructor"]
     assert max_score == sum(points.values()) > 0
@@ -93,7 +95,8 @@ def test_autograde_gives_full_marks_to_the_solutions_and_none_to_stubs(course, s
         _errors(course / "autograded" / "partial" / stem / f"{stem}.ipynb")
     with capsys.disabled():
         print(f"\n  {stem}: {max_score:g} points in {len(points)} exercises; instructor "
-              f"{results['instructor'][0]:g}, partial {score:g} (solved: {', '.join(sorted(solved))})")
+              f"{results['instructor'][0]:g}, partial {score:g} (solved: {', '.join(sorted(solved))}); "
+              f"both graded in {timer.seconds:.0f} s, 2 at a time")
 
 
 @pytest.mark.parametrize("stem", STEMS)

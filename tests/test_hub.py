@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 STEM = "01_rnn_basics"
@@ -86,6 +87,10 @@ def _student_turn(hub, student, how):
 def test_a_class_round_trip_on_a_real_hub(hub, capsys):
     course = f"/home/{TEACHER}/{COURSE_ID}"
     api = f"formgrader/api/assignment/{STEM}"
+    page = requests.get(f"{hub.url}/user/{TEACHER}/formgrader/manage_assignments", timeout=60,
+                        headers={"Authorization": f"token {hub.user_tokens[TEACHER]}"})
+    assert "frame-ancestors 'self'" in page.headers["Content-Security-Policy"], \
+        "JupyterLab shows the formgrader in a frame of the same server"
     listed = hub.user_api(TEACHER, "GET", "formgrader/api/assignments")
     assert STEM in {a["name"] for a in listed}, "the instructor's course folder lists notebook 01"
     assert hub.user_api(TEACHER, "POST", f"{api}/assign")["success"]

@@ -607,6 +607,9 @@ assert lru_param[-1] / lru_param[0] < 10, "γ and the exp-parametrisation keep i
 # 5. Train the LRU on selective copying with `LENGTH = 64`. Does the gap to minGRU grow?
 # 6. Make minGRU time-invariant (replace $z_t$ by a learned constant per channel). Which model
 #    of section 4 does it now resemble, and how does it do?
+# 7. Train `linear_rnn.Stack("selective", ...)` on selective copying: a small Mamba-style layer
+#    (`linear_rnn.Selective`, whose step size $\Delta_t$, $B_t$ and $C_t$ depend on $x_t$). How
+#    does it compare with minGRU per step of training, and per second?
 #
 # **Where next:** this is the course's last notebook. The papers named here (S4, the LRU, Mamba,
 # minGRU, and xLSTM and RWKV beside them) are where RNNs are going.
