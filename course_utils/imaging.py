@@ -8,6 +8,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .validate import (MAX_STEPS, MAX_WIDTH, Array, Flag, Int, checked, expect_elements, expect_shape,
+                       expect_tensor)
+
 # Notebook 09's recipe (and benchmarks/imaging.py's): training steps and data sizes.
 LESSON = dict(digits_steps=300, movies=1500, reader_steps=150, frame_steps=100,
               blob_sequences=1000, next_frame_steps=(120, 40),
@@ -20,6 +23,14 @@ def _expect(name, arg, x, ndim, what):
         raise ValueError(f"{name}: {arg} must be a tensor of shape {what}, got {got}")
 
 
+def _widths(fn, arg, value):
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise ValueError(f"{fn}: {arg} must be a pair (channels of conv 1, of conv 2), got {value!r}")
+    for v in value:
+        Int(1, 4096)(fn, arg, v)
+
+
+@checked(x=Array("N, R, C, D"), Wx=Array("D, H"), Wh=Array("H, H"), b=Array("H"), reverse=Flag)
 def sweep(x, Wx, Wh, b, reverse=False):
     """One directional sweep of a tanh RNN along the rows of a grid, every row on its own:
     h[:, i, j] = tanh(x[:, i, j] @ Wx + h[:, i, j - 1] @ Wh + b), from j = 0 (or from the
@@ -32,6 +43,10 @@ def sweep(x, Wx, Wh, b, reverse=False):
     if x.ndim != 4 or x.shape[3] != np.shape(Wx)[0]:
         raise ValueError(f"sweep: x must have shape (N, R, C, D) with D = {np.shape(Wx)[0]} "
                          f"(Wx's rows), got {x.shape}")
+    H = np.shape(Wx)[1]
+    expect_shape("sweep", "Wh", Wh, "H, H", (H, H))
+    expect_shape("sweep", "b", b, "H", (H,))
+    expect_elements("sweep", "x and Wx", np.prod(x.shape[:3]) * H)
     N, R, C, _ = x.shape
     h = np.zeros((N, R, C, np.shape(Wh)[0]))
     prev = np.zeros((N, R, np.shape(Wh)[0]))
@@ -49,6 +64,8 @@ class ReNetLayer(nn.Module):
     forward(x: (N, C, H, W)) -> (N, 2 * hidden, H / p, W / p).
     """
 
+    @checked(channels=Int(1, 1024), hidden=Int(1, 4096), patch=Int(1, 64),
+             _size=lambda a: a["channels"] * a["patch"] ** 2 * a["hidden"] + a["hidden"] ** 2)
     def __init__(self, channels, hidden, patch=2):
         super().__init__()
         self.patch, self.channels = patch, channels
@@ -73,7 +90,12 @@ class ReNetLayer(nn.Module):
 class ReNet(nn.Module):
     """One ReNet layer and a linear read-out of all its outputs: (N, C, H, W) -> (N, classes)."""
 
+    @checked(channels=Int(1, 1024), size=Int(1, 4096), hidden=Int(1, 4096), patch=Int(1, 64),
+             classes=Int(1, MAX_WIDTH),
+             _size=lambda a: a["hidden"] * (a["size"] // a["patch"]) ** 2 * a["classes"])
     def __init__(self, channels=1, size=8, hidden=16, patch=2, classes=10):
+        if size % patch:
+            raise ValueError(f"ReNet: size must be a multiple of patch = {patch}, got {size}")
         super().__init__()
         self.layer = ReNetLayer(channels, hidden, patch)
         self.out = nn.Linear(2 * hidden * (size // patch) ** 2, classes)
@@ -86,6 +108,8 @@ class SmallCNN(nn.Module):
     """Two 3 x 3 convolutions, each followed by 2 x 2 max pooling, and a linear read-out:
     (N, C, H, W) -> (N, classes). `layer` is the first convolution (its receptive field is 3 x 3)."""
 
+    @checked(channels=Int(1, 1024), size=Int(4, 4096), width=_widths, classes=Int(1, MAX_WIDTH),
+             _size=lambda a: a["width"][1] * (a["size"] // 4) ** 2 * a["classes"])
     def __init__(self, channels=1, size=8, width=(16, 32), classes=10):
         super().__init__()
         self.layer = nn.Conv2d(channels, width[0], 3, padding=1)
@@ -98,15 +122,26 @@ class SmallCNN(nn.Module):
         return self.out(x.flatten(1))
 
 
+@checked(row=Int(0, MAX_WIDTH), col=Int(0, MAX_WIDTH))
 def receptive_field(layer, images, row, col):
     """How much each input pixel moves one output position of `layer`: the mean over `images`
     and over the output's channels of |d layer(images)[:, :, row, col] / d images|.
 
     images: (N, C, H, W) -> (H, W) NumPy map (channels summed).
     """
-    _expect("receptive_field", "images", images, 4, "(N, C, H, W)")
+    if not callable(layer):
+        raise ValueError(f"receptive_field: layer must be a torch module, got {type(layer).__name__}")
+    expect_tensor("receptive_field", "images", images, "N, C, H, W")
+    expect_elements("receptive_field", "images", images.numel() * 64)
     x = images.detach().clone().requires_grad_(True)
-    out = layer(x)
+    try:
+        out = layer(x)
+    except (RuntimeError, ValueError) as error:
+        raise ValueError(f"receptive_field: layer cannot read images of shape {tuple(x.shape)} and "
+                         f"dtype {x.dtype}: {str(error).splitlines()[0]}") from None
+    if not torch.is_tensor(out) or out.ndim != 4:
+        raise ValueError(f"receptive_field: layer must return a map (N, K, H', W'), got "
+                         f"{tuple(out.shape) if torch.is_tensor(out) else type(out).__name__}")
     if not (0 <= row < out.shape[2] and 0 <= col < out.shape[3]):
         raise ValueError(f"receptive_field: (row, col) must lie in the output's {out.shape[2]} x "
                          f"{out.shape[3]} grid, got ({row}, {col})")
@@ -120,6 +155,7 @@ class FrameEncoder(nn.Module):
     the max of every channel over the image (so it finds the cell wherever it is), batch-
     normalised: (N, C, S, S) -> (N, 2 * width)."""
 
+    @checked(channels=Int(1, 1024), width=Int(1, 4096))
     def __init__(self, channels=1, width=8):
         super().__init__()
         self.features = 2 * width
@@ -140,6 +176,7 @@ class TimelapseReader(nn.Module):
     the score after frames 1..t, so one model answers "how early can it tell".
     """
 
+    @checked(channels=Int(1, 1024), hidden=Int(1, 4096))
     def __init__(self, channels=1, hidden=32):
         super().__init__()
         self.encoder = FrameEncoder(channels)
@@ -160,6 +197,7 @@ class TimelapseReader(nn.Module):
 class FrameClassifier(nn.Module):
     """The same CNN with a linear read-out, on one image: (N, C, S, S) -> logits (N,)."""
 
+    @checked(channels=Int(1, 1024))
     def __init__(self, channels=1):
         super().__init__()
         self.encoder = FrameEncoder(channels)
@@ -168,6 +206,14 @@ class FrameClassifier(nn.Module):
     def forward(self, x):
         _expect("FrameClassifier", "x", x, 4, "(N, C, S, S)")
         return self.score(self.encoder(x)).squeeze(1)
+
+
+def _convgru_step(x, h, W_zr, b_zr, W_n, b_n):
+    pad = W_n.shape[-1] // 2
+    conv = lambda inp, W, b: F.conv2d(F.pad(inp, (pad,) * 4, mode="circular"), W, b)
+    z, r = torch.sigmoid(conv(torch.cat([x, h], 1), W_zr, b_zr)).chunk(2, dim=1)
+    n = torch.tanh(conv(torch.cat([x, r * h], 1), W_n, b_n))
+    return (1 - z) * n + z * h
 
 
 def convgru_step(x, h, W_zr, b_zr, W_n, b_n):
@@ -179,26 +225,40 @@ def convgru_step(x, h, W_zr, b_zr, W_n, b_n):
         h' = (1 - z) . n + z . h
 
     x: (N, C, S, S)   h: (N, K, S, S)   W_zr: (2K, C + K, k, k)   W_n: (K, C + K, k, k)
-    b_zr: (2K,)   b_n: (K,)   Returns h': (N, K, S, S).
+    b_zr: (2K,)   b_n: (K,)   k odd, at most S. Returns h': (N, K, S, S).
     """
-    pad = W_n.shape[-1] // 2
-    conv = lambda inp, W, b: F.conv2d(F.pad(inp, (pad,) * 4, mode="circular"), W, b)
-    z, r = torch.sigmoid(conv(torch.cat([x, h], 1), W_zr, b_zr)).chunk(2, dim=1)
-    n = torch.tanh(conv(torch.cat([x, r * h], 1), W_n, b_n))
-    return (1 - z) * n + z * h
+    name = "convgru_step"
+    N, C, S, _ = expect_tensor(name, "x", x, "N, C, S, S").shape
+    expect_shape(name, "x", x, "N, C, S, S", (None, None, S, S))
+    K = expect_tensor(name, "h", h, "N, K, S, S").shape[1]
+    expect_shape(name, "h", h, "N, K, S, S", (N, None, S, S))
+    k = expect_tensor(name, "W_n", W_n, "K, C + K, k, k").shape[-1]
+    expect_shape(name, "W_n", W_n, "K, C + K, k, k", (K, C + K, k, k))
+    if k % 2 == 0 or k // 2 > S:
+        raise ValueError(f"{name}: W_n's kernel size k must be odd and k // 2 <= S = {S}, got {k}")
+    expect_tensor(name, "W_zr", W_zr, "2K, C + K, k, k")
+    expect_shape(name, "W_zr", W_zr, "2K, C + K, k, k", (2 * K, C + K, k, k))
+    expect_tensor(name, "b_zr", b_zr, "2K")
+    expect_shape(name, "b_zr", b_zr, "2K", (2 * K,))
+    expect_tensor(name, "b_n", b_n, "K")
+    expect_shape(name, "b_n", b_n, "K", (K,))
+    return _convgru_step(x, h, W_zr, b_zr, W_n, b_n)
 
 
 class ConvGRUCell(nn.Module):
     """convgru_step with its weights: forward(x: (N, C, S, S), h: (N, K, S, S)) -> (N, K, S, S)."""
 
+    @checked(channels=Int(1, 1024), hidden=Int(1, 1024), kernel=Int(1, 31))
     def __init__(self, channels, hidden, kernel=3):
+        if kernel % 2 == 0:
+            raise ValueError(f"ConvGRUCell: kernel must be odd (a 'same' convolution), got {kernel}")
         super().__init__()
         self.hidden = hidden
         self.zr = nn.Conv2d(channels + hidden, 2 * hidden, kernel)
         self.n = nn.Conv2d(channels + hidden, hidden, kernel)
 
     def forward(self, x, h):
-        return convgru_step(x, h, self.zr.weight, self.zr.bias, self.n.weight, self.n.bias)
+        return _convgru_step(x, h, self.zr.weight, self.zr.bias, self.n.weight, self.n.bias)
 
 
 class NextFrame(nn.Module):
@@ -209,6 +269,7 @@ class NextFrame(nn.Module):
     recurrent=False (the per-frame baseline): the same layers with the state reset to zero
     before every frame, so each prediction sees one frame only."""
 
+    @checked(channels=Int(1, 1024), hidden=Int(1, 1024), recurrent=Flag)
     def __init__(self, channels=1, hidden=16, recurrent=True):
         super().__init__()
         self.recurrent = recurrent

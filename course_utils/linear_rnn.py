@@ -17,6 +17,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from . import scan
+from .validate import (MAX_STEPS, MAX_WIDTH, Choice, Flag, Int, Number, Seed, Tensor, checked,
+                       expect_elements, expect_shape)
 
 MODES = ("scan", "loop")
 
@@ -33,6 +35,15 @@ def _expect_mode(name, mode, modes=MODES):
 
 # ------------------------------------------------------------------------ LRU
 
+def _generator(fn, arg, value):
+    if not isinstance(value, torch.Generator):
+        raise ValueError(f"{fn}: {arg} must be a torch.Generator or None, got {type(value).__name__}")
+
+
+RING = dict(r_min=Number(0, 1), r_max=Number(0, 1), max_phase=Number(0, 2 * math.pi))
+
+
+@checked(P=Int(1, MAX_WIDTH), generator=_generator, **RING)
 def ring_init(P, r_min, r_max, max_phase, generator=None):
     """P eigenvalues spread uniformly over the ring r_min <= |λ| <= r_max, phases in [0, max_phase].
 
@@ -45,9 +56,18 @@ def ring_init(P, r_min, r_max, max_phase, generator=None):
     return torch.log(-torch.log(modulus)).float(), (max_phase * u2).float()
 
 
+def _lru_eigenvalues(nu, theta):
+    return torch.exp(torch.complex(-torch.exp(nu), theta))
+
+
+@checked(nu=Tensor("P"), theta=Tensor("P"))
 def lru_eigenvalues(nu, theta):
     """λ = exp(-exp(nu) + i theta): inside the unit circle for every real nu, theta. (P,) -> (P,)."""
-    return torch.exp(torch.complex(-torch.exp(nu), theta))
+    expect_shape("lru_eigenvalues", "theta", theta, "P", tuple(nu.shape))
+    if nu.dtype != theta.dtype:
+        raise ValueError(f"lru_eigenvalues: nu and theta must have the same dtype, got {nu.dtype} "
+                         f"and {theta.dtype}")
+    return _lru_eigenvalues(nu, theta)
 
 
 class LRU(nn.Module):
@@ -58,6 +78,7 @@ class LRU(nn.Module):
     forward(x: (N, T, D), mode="scan" | "loop" | "conv") -> y: (N, T, D).
     """
 
+    @checked(D=Int(1, 8192), P=Int(1, 8192), seed=Seed, _size=lambda a: a["D"] * a["P"], **RING)
     def __init__(self, D, P, r_min=0.4, r_max=0.99, max_phase=math.pi, seed=0):
         super().__init__()
         gen = torch.Generator().manual_seed(seed)
@@ -71,7 +92,7 @@ class LRU(nn.Module):
         self.d_model, self.d_state = D, P
 
     def eigenvalues(self):
-        return lru_eigenvalues(self.nu, self.theta)
+        return _lru_eigenvalues(self.nu, self.theta)
 
     def gamma(self):
         return torch.sqrt(1 - self.eigenvalues().abs() ** 2)
@@ -83,8 +104,10 @@ class LRU(nn.Module):
     def C(self):
         return torch.complex(self.C_re, self.C_im)
 
+    @checked(T=Int(1, MAX_STEPS))
     def kernel(self, T):
         """K_k = Re(C Λ^k B) for k = 0..T-1: (T, D, D), the layer as a convolution."""
+        expect_elements("LRU.kernel", "T", T * (self.d_model ** 2 + self.d_state))
         powers = self.eigenvalues()[None] ** torch.arange(T, device=self.nu.device)[:, None]
         return torch.einsum("dp,tp,pe->tde", self.C(), powers, self.B()).real
 
@@ -99,21 +122,31 @@ class LRU(nn.Module):
             return torch.fft.irfft(spectrum, n=2 * T, dim=1)[:, :T] + self.D * x
         u = torch.complex(x, torch.zeros_like(x)) @ self.B().T  # (N, T, P)
         lam = self.eigenvalues().expand_as(u)
-        run = scan.parallel_scan if mode == "scan" else scan.linear_recurrence_loop
+        run = scan._parallel if mode == "scan" else scan._loop
         h = run(lam, u)
         return (h @ self.C().T).real + self.D * x
 
 
 # ------------------------------------------------------------------------ minGRU, minLSTM
 
-def g(x):
-    """Feng et al.'s positive activation: x + 0.5 for x >= 0, sigmoid(x) below."""
+def _g(x):
     return torch.where(x >= 0, x + 0.5, torch.sigmoid(x))
 
 
-def log_g(x):
-    """log g(x), computed without taking the log of a small number."""
+def _log_g(x):
     return torch.where(x >= 0, torch.log(F.relu(x) + 0.5), -F.softplus(-x))
+
+
+@checked(x=Tensor())
+def g(x):
+    """Feng et al.'s positive activation: x + 0.5 for x >= 0, sigmoid(x) below. Any shape."""
+    return _g(x)
+
+
+@checked(x=Tensor())
+def log_g(x):
+    """log g(x), computed without taking the log of a small number. Any shape."""
+    return _log_g(x)
 
 
 class MinGRU(nn.Module):
@@ -124,6 +157,7 @@ class MinGRU(nn.Module):
     time. x: (N, T, D) -> h: (N, T, H).
     """
 
+    @checked(D=Int(1, 8192), H=Int(1, 8192))
     def __init__(self, D, H):
         super().__init__()
         self.linear = nn.Linear(D, 2 * H)  # [z | h̃] pre-activations
@@ -134,11 +168,11 @@ class MinGRU(nn.Module):
         _expect_mode("MinGRU", mode, MODES + ("log",))
         k, pre_h = self.linear(x).chunk(2, dim=-1)
         if mode != "log":
-            z, h_tilde = torch.sigmoid(k), g(pre_h)
-            run = scan.parallel_scan if mode == "scan" else scan.linear_recurrence_loop
+            z, h_tilde = torch.sigmoid(k), _g(pre_h)
+            run = scan._parallel if mode == "scan" else scan._loop
             return run(1 - z, z * h_tilde)
         log_z, log_keep = -F.softplus(-k), -F.softplus(k)  # log z, log(1 - z)
-        return torch.exp(scan.log_space_scan_positive(log_keep, log_z + log_g(pre_h)))
+        return torch.exp(scan._log_space_positive(log_keep, log_z + _log_g(pre_h)))
 
 
 class MinLSTM(nn.Module):
@@ -147,6 +181,7 @@ class MinLSTM(nn.Module):
     mode: "scan", "log" or "loop", as for MinGRU. x: (N, T, D) -> h: (N, T, H).
     """
 
+    @checked(D=Int(1, 8192), H=Int(1, 8192))
     def __init__(self, D, H):
         super().__init__()
         self.linear = nn.Linear(D, 3 * H)  # [f | i | h̃] pre-activations
@@ -158,11 +193,11 @@ class MinLSTM(nn.Module):
         k_f, k_i, pre_h = self.linear(x).chunk(3, dim=-1)
         if mode != "log":
             f, i = torch.sigmoid(k_f), torch.sigmoid(k_i)
-            run = scan.parallel_scan if mode == "scan" else scan.linear_recurrence_loop
-            return run(f / (f + i), i / (f + i) * g(pre_h))
+            run = scan._parallel if mode == "scan" else scan._loop
+            return run(f / (f + i), i / (f + i) * _g(pre_h))
         diff = F.softplus(-k_f) - F.softplus(-k_i)  # log i - log f
         log_f, log_i = -F.softplus(diff), -F.softplus(-diff)  # log f', log i'
-        return torch.exp(scan.log_space_scan_positive(log_f, log_i + log_g(pre_h)))
+        return torch.exp(scan._log_space_positive(log_f, log_i + _log_g(pre_h)))
 
 
 # ------------------------------------------------------------------------ a selective SSM
@@ -177,6 +212,7 @@ class Selective(nn.Module):
     step size, and so the memory, depends on the input. x: (N, T, D) -> y: (N, T, D).
     """
 
+    @checked(D=Int(1, 8192), S=Int(1, 1024), _size=lambda a: a["D"] * a["S"])
     def __init__(self, D, S=8):
         super().__init__()
         self.to_delta = nn.Linear(D, D)
@@ -196,7 +232,7 @@ class Selective(nn.Module):
         B, C = self.to_BC(x).chunk(2, dim=-1)  # (N, T, S) each
         a = torch.exp(delta[..., None] * -torch.exp(self.A_log))  # (N, T, D, S)
         b = (delta * x)[..., None] * B[:, :, None, :]
-        run = scan.parallel_scan if mode == "scan" else scan.linear_recurrence_loop
+        run = scan._parallel if mode == "scan" else scan._loop
         h = run(a.reshape(N, T, -1), b.reshape(N, T, -1)).reshape(N, T, D, -1)
         return (h * C[:, :, None, :]).sum(-1) + self.skip * x
 
@@ -218,6 +254,9 @@ class Stack(nn.Module):
     inputs (N, T, input_size). forward(x, mode) -> (N, T, outputs): a prediction at every step.
     """
 
+    @checked(layer=Choice(*LAYERS), width=Int(1, 8192), depth=Int(1, 64), outputs=Int(1, MAX_WIDTH),
+             vocab_size=Int(1, MAX_WIDTH), input_size=Int(1, MAX_WIDTH), seed=Seed, norm_first=Flag,
+             _size=lambda a: a["depth"] * a["width"] ** 2 + (a["vocab_size"] or 0) * a["width"])
     def __init__(self, layer, width, depth, outputs, vocab_size=None, input_size=None, seed=0,
                  norm_first=True):
         super().__init__()
@@ -250,6 +289,7 @@ class Stack(nn.Module):
 
 # ------------------------------------------------------------------------ the explorer's numbers
 
+@checked(T=Int(1, MAX_STEPS), P=Int(1, 4096), seed=Seed, _size=lambda a: a["P"] * (a["T"] + 1), **RING)
 def lru_explorer_state(r_min, r_max, max_phase, T, P=16, seed=0):
     """What notebook 10's LRU explorer shows, for a random LRU (1 input, 1 output, P states)
     initialised on the ring r_min <= |λ| <= r_max with phases in [0, max_phase].
@@ -262,7 +302,7 @@ def lru_explorer_state(r_min, r_max, max_phase, T, P=16, seed=0):
         raise ValueError(f"lru_explorer_state: need 0 <= r_min < r_max < 1, got {r_min}, {r_max}")
     gen = torch.Generator().manual_seed(seed)
     nu, theta = ring_init(P, r_min, r_max, max_phase, gen)
-    lam = lru_eigenvalues(nu.double(), theta.double())
+    lam = _lru_eigenvalues(nu.double(), theta.double())
     B = torch.complex(*torch.randn(2, P, generator=gen, dtype=torch.float64)) / math.sqrt(2)
     C = torch.complex(*torch.randn(2, P, generator=gen, dtype=torch.float64)) / math.sqrt(P)
     steps = torch.arange(T + 1, dtype=torch.float64)

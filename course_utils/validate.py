@@ -302,3 +302,44 @@ def Captions(depth=1):
 
 Flag = expect_bool
 Seed = expect_seed
+
+
+def expect_tensor(fn_name, arg_name, value, symbols=None, sizes=None, complex_ok=False, finite=True,
+                  nonempty=True, kind="float"):
+    """value if it is a torch tensor of the right shape, else ValueError naming the function and
+    the argument. Unlike expect_array it copies nothing and keeps autograd and the device.
+
+    kind: "float" (a floating dtype; complex too when complex_ok) or "int" (integer ids).
+    finite: refuse NaN and inf (one sum over the tensor: call it at public entries, not in loops).
+    """
+    if not _is_tensor(value):
+        raise ValueError(f"{fn_name}: {arg_name} must be a torch tensor, got {_shown(value)}")
+    import torch
+
+    if kind == "int":
+        good = not value.is_floating_point() and not value.is_complex() and value.dtype != torch.bool
+    else:
+        good = value.is_floating_point() or (complex_ok and value.is_complex())
+    if not good:
+        wanted = "integer ids" if kind == "int" else "real" + (" or complex" if complex_ok else "") + " numbers"
+        raise ValueError(f"{fn_name}: {arg_name} must hold {wanted}, got dtype {value.dtype}")
+    if symbols is not None:
+        if sizes is None:
+            sizes = tuple(int(s) if s.strip().isdigit() else None for s in symbols.split(","))
+        expect_shape(fn_name, arg_name, value, symbols, sizes)
+    if nonempty and value.numel() == 0:
+        raise ValueError(f"{fn_name}: {arg_name} must not be empty, got shape {tuple(value.shape)}")
+    if value.numel() > MAX_ELEMENTS:
+        raise ValueError(f"{fn_name}: {arg_name} has {value.numel():,} entries, more than this course's "
+                         f"ceiling of {MAX_ELEMENTS:,}")
+    if finite and kind == "float":
+        with torch.no_grad():  # a finite sum means finite entries: one pass, nothing allocated
+            # (isfinite().all() costs ~20x more); an overflowing sum gets the exact test
+            if not bool(torch.isfinite(value.sum())) and not bool(torch.isfinite(value).all()):
+                raise ValueError(f"{fn_name}: {arg_name} must be finite, got NaN or inf")
+    return value
+
+
+def Tensor(symbols=None, complex_ok=False, finite=True, nonempty=True, kind="float"):
+    return lambda fn, arg, value: expect_tensor(fn, arg, value, symbols, None, complex_ok, finite,
+                                                nonempty, kind)

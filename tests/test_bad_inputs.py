@@ -104,6 +104,27 @@ NOT_GENERIC = {
     "dynamics.jacobian_log_norms": "takes derivatives made by rnn_trajectory: tests/test_dynamics.py",
     "evaluation.objects_named": "takes a scene made by make_scenes",
     "models": "torch modules: their constructors are called below; forward passes in their tests",
+    # notebooks 09 and 10: constructors are called below; forward passes (shape-checked, named
+    # errors) are tested in their notebooks' tests, as for `models`
+    "imaging.ReNetLayer.forward": "forward pass: tests/test_imaging.py (test_bad_input_is_named)",
+    "imaging.ReNet.forward": "forward pass (ReNetLayer's checks): tests/test_imaging.py",
+    "imaging.SmallCNN.forward": "forward pass: tests/test_imaging.py",
+    "imaging.FrameEncoder.forward": "forward pass inside TimelapseReader: tests/test_imaging.py",
+    "imaging.TimelapseReader.forward": "forward pass: tests/test_imaging.py (test_bad_input_is_named)",
+    "imaging.TimelapseReader.step_logits": "forward pass: tests/test_imaging.py",
+    "imaging.FrameClassifier.forward": "forward pass: tests/test_imaging.py",
+    "imaging.ConvGRUCell.forward": "forward pass, called T times by NextFrame (unchecked inside the "
+                                   "loop); convgru_step is its checked entry, called here",
+    "imaging.NextFrame.forward": "forward pass: tests/test_imaging.py (test_bad_input_is_named)",
+    "linear_rnn.LRU.forward": "forward pass: tests/test_linear_rnn.py (shape and mode errors)",
+    "linear_rnn.MinGRU.forward": "forward pass: tests/test_linear_rnn.py (shape and mode errors)",
+    "linear_rnn.MinLSTM.forward": "forward pass: tests/test_linear_rnn.py (shape and mode errors)",
+    "linear_rnn.Selective.forward": "forward pass: tests/test_linear_rnn.py (shape and mode errors)",
+    "linear_rnn.Stack.forward": "forward pass: tests/test_linear_rnn.py (names bad shapes)",
+    "lab_settings": "paths and the settings file it writes: tests/test_project.py",
+    "widgets.lru_explorer": "builds widgets; linear_rnn.lru_explorer_state is its compute",
+    "widgets.time_updates": "takes a live explorer: benchmarks/linear.py times it",
+    "train.train_one_cycle": "trains a model: benchmarks/linear.py and notebook 10",
 }
 
 
@@ -118,6 +139,8 @@ ACCEPTED = {
     ("data.shapes.CaptionVocabulary.decode", "ids"): {"one item too few"},
     ("ngram.next_char_probs", "context"): {"one item too few"},  # a shorter context
     ("data.years.make_year_sentences", "year_positions"): {"one item too few"},  # fewer positions
+    ("linear_rnn.g", "x"): {"an extra axis", "one axis fewer"},  # element-wise, any shape
+    ("linear_rnn.log_g", "x"): {"an extra axis", "one axis fewer"},
 }
 
 
@@ -139,6 +162,10 @@ def _ints(high, *shape):
 
 def _probs(N=6, C=3):
     return _rng().dirichlet(np.ones(C), N)
+
+
+def _t(*shape):
+    return torch.from_numpy(_a(*shape))
 
 
 def _counts():
@@ -234,6 +261,57 @@ BASELINES = {
     "models.WindowCNN": dict(features=3, window=10, stride=5, channels=4),
     "models.Captioner": dict(vocab_size=6, decoder="rnn", D=8, E=4, H=8),
     "models.previous_labels": dict(labels=torch.tensor([[0, 1, 1]]), start=2),
+    # notebook 09
+    "data.blobs.make_moving_blobs": dict(n=2, frames=3, size=6, blobs=2, speed=(0.7, 1.6), width=1.3, seed=0),
+    "data.digits.load_digits_split": dict(train=1200, seed=0),
+    "data.narma.make_narma10": dict(steps=30, seed=0),
+    "data.timelapse.make_timelapse": dict(n=2, frames=4, size=8, noise=0.2, slow_period=4.0, seed=0),
+    "imaging.sweep": dict(x=_a(2, 3, 4, 2), Wx=_a(2, 5), Wh=_a(5, 5), b=_a(5), reverse=True),
+    "imaging.ReNetLayer": dict(channels=1, hidden=4, patch=2),
+    "imaging.ReNet": dict(channels=1, size=8, hidden=4, patch=2, classes=10),
+    "imaging.SmallCNN": dict(channels=1, size=8, width=(4, 8), classes=10),
+    "imaging.receptive_field": dict(layer=torch.nn.Conv2d(1, 2, 3, padding=1),
+                                    images=_t(2, 1, 6, 6).float(), row=2, col=3),
+    "imaging.FrameEncoder": dict(channels=1, width=4),
+    "imaging.TimelapseReader": dict(channels=1, hidden=8),
+    "imaging.FrameClassifier": dict(channels=1),
+    "imaging.convgru_step": dict(x=_t(2, 3, 5, 5), h=_t(2, 4, 5, 5), W_zr=_t(8, 7, 3, 3), b_zr=_t(8),
+                                 W_n=_t(4, 7, 3, 3), b_n=_t(4)),
+    "imaging.ConvGRUCell": dict(channels=3, hidden=4, kernel=3),
+    "imaging.NextFrame": dict(channels=1, hidden=4, recurrent=True),
+    "reservoir.make_reservoir": dict(units=8, rho=0.9, input_scale=0.5, inputs=2, seed=0),
+    "reservoir.run_reservoir": dict(u=_a(2, 10, 3), W_in=_a(3, 8), W=_a(8, 8) / 4, h0=_a(2, 8)),
+    "reservoir.ridge_readout": dict(states=_a(20, 4), targets=_a(20, 2), alpha=1e-3),
+    "reservoir.memory_curve": dict(W_in=_a(1, 8), W=_a(8, 8) / 4, max_delay=5, steps=200, washout=20,
+                                   alpha=1e-6, seed=0),
+    "reservoir.echo_distance": dict(W_in=_a(2, 8), W=_a(8, 8) / 4, steps=20, seed=0),
+    # notebook 10
+    "data.selective_copy.make_selective_copy": dict(n=3, length=12, k=3, vocab=5, seed=0),
+    "scan.combine": dict(left=(_t(2, 3), _t(2, 3)), right=(_t(2, 3), _t(2, 3))),
+    "scan.linear_recurrence_loop": dict(a=_t(2, 5, 3), b=_t(2, 5, 3), h0=_t(2, 3)),
+    "scan.hillis_steele_scan": dict(a=_t(2, 5, 3), b=_t(2, 5, 3), h0=_t(2, 3)),
+    "scan.parallel_scan": dict(a=_t(2, 5, 3), b=_t(2, 5, 3), h0=_t(2, 3)),
+    "scan.log_space_scan": dict(log_a=_t(2, 5, 3), b=_t(2, 5, 3), h0=_t(2, 3)),
+    "scan.log_space_scan_positive": dict(log_a=_t(2, 5, 3), log_b=_t(2, 5, 3), log_h0=_t(2, 3)),
+    "scan.fft_convolution": dict(kernel=_t(5, 3), u=_t(2, 5, 3)),
+    "scan.time_forward_backward": dict(fn=torch.mul, inputs=(_t(2, 3), _t(2, 3)), repeats=1),
+    "linear_rnn.ring_init": dict(P=4, r_min=0.4, r_max=0.9, max_phase=1.0,
+                                 generator=torch.Generator().manual_seed(0)),
+    "linear_rnn.lru_eigenvalues": dict(nu=_t(4), theta=_t(4)),
+    "linear_rnn.LRU": dict(D=3, P=4, r_min=0.4, r_max=0.9, max_phase=1.0, seed=0),
+    "linear_rnn.LRU.eigenvalues": dict(),
+    "linear_rnn.LRU.gamma": dict(),
+    "linear_rnn.LRU.B": dict(),
+    "linear_rnn.LRU.C": dict(),
+    "linear_rnn.LRU.kernel": dict(T=6),
+    "linear_rnn.g": dict(x=_t(2, 3)),
+    "linear_rnn.log_g": dict(x=_t(2, 3)),
+    "linear_rnn.MinGRU": dict(D=3, H=4),
+    "linear_rnn.MinLSTM": dict(D=3, H=4),
+    "linear_rnn.Selective": dict(D=3, S=4),
+    "linear_rnn.Stack": dict(layer="mingru", width=4, depth=1, outputs=2, vocab_size=None, input_size=3,
+                             seed=0, norm_first=True),
+    "linear_rnn.lru_explorer_state": dict(r_min=0.5, r_max=0.9, max_phase=0.6, T=20, P=4, seed=0),
 }
 # Constructors and functions of `models` are called generically where listed above.
 CALLED_ANYWAY = {name for name in BASELINES if name.startswith("models.")}

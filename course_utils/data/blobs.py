@@ -5,18 +5,19 @@ From one frame the next cannot be known (the velocity is not in it); from two or
 """
 import numpy as np
 
+from ..validate import MAX_COUNT, Int, Number, Pair, Seed, checked
+
 SIZE, FRAMES = 16, 10
 
 
+@checked(n=Int(1, MAX_COUNT), frames=Int(2, 10_000), size=Int(4, 1024), blobs=Int(1, 1000),
+         speed=Pair(0, 1000), width=Number(0, 1000, low_open=True), seed=Seed,
+         _size=lambda a: a["n"] * a["frames"] * a["blobs"] * a["size"] ** 2)
 def make_moving_blobs(n, frames=FRAMES, size=SIZE, blobs=2, speed=(0.7, 1.6), width=1.3, seed=0):
     """n sequences of `blobs` spots, each moving `speed` pixels per frame in a random direction.
 
     Returns x: (n, frames, 1, size, size) float32 in [0, 1] (spots add up, clipped at 1).
     """
-    for arg, value, low in [("n", n, 1), ("frames", frames, 2), ("size", size, 4),
-                            ("blobs", blobs, 1)]:
-        if int(value) != value or value < low:
-            raise ValueError(f"make_moving_blobs: {arg} must be an int >= {low}, got {value!r}")
     rng = np.random.default_rng(seed)
     start = rng.uniform(0, size, (n, blobs, 2))
     heading = rng.uniform(0, 2 * np.pi, (n, blobs))

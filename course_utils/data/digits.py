@@ -2,7 +2,10 @@
 classes 0-9, for notebook 09's ReNet."""
 import numpy as np
 
+from ..validate import Int, Seed, checked
 
+
+@checked(train=Int(1, 1796), seed=Seed)
 def load_digits_split(train=1200, seed=0):
     """The digits scaled to [0, 1], shuffled with `seed` and split.
 

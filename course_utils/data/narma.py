@@ -7,7 +7,10 @@ driven by i.i.d. input u_t uniform in [0, 0.5]. To predict y a model must rememb
 """
 import numpy as np
 
+from ..validate import MAX_STEPS, Int, Seed, checked
 
+
+@checked(steps=Int(20, MAX_STEPS), seed=Seed)
 def make_narma10(steps, seed=0):
     """One run of NARMA-10. Returns u: (steps,) and y: (steps,) float64, y[t] the system's
     output after reading u[0..t] (so y[t] is predicted from the inputs up to t)."""

@@ -9,9 +9,13 @@ Guessing scores 1 / vocab per token.
 """
 import numpy as np
 
+from ..validate import MAX_COUNT, MAX_STEPS, MAX_WIDTH, Int, Seed, checked
+
 NOISE = 0
 
 
+@checked(n=Int(1, MAX_COUNT), length=Int(1, MAX_STEPS), k=Int(1, MAX_STEPS), vocab=Int(2, MAX_WIDTH),
+         seed=Seed, _size=lambda a: a["n"] * (a["length"] + a["k"]))
 def make_selective_copy(n, length=64, k=4, vocab=8, seed=0):
     """n sequences. Returns tokens: (n, length + k) int64 in [0, vocab + 1] and
     targets: (n, k) int64 in [1, vocab], the data tokens in order (read at the last k steps)."""

@@ -11,9 +11,14 @@ brightness). Only how the brightness *changes* from frame to frame tells the fat
 """
 import numpy as np
 
+from ..validate import MAX_COUNT, Int, Number, Seed, checked
+
 SIZE, FRAMES = 12, 12
 
 
+@checked(n=Int(1, MAX_COUNT), frames=Int(1, 10_000), size=Int(8, 1024), noise=Number(0, 1e6),
+         slow_period=Number(0, 1e6, low_open=True), seed=Seed,
+         _size=lambda a: a["n"] * a["frames"] * a["size"] ** 2)
 def make_timelapse(n, frames=FRAMES, size=SIZE, noise=0.2, slow_period=None, seed=0):
     """n movies of one pulsing cell each; slow_period: the slow fate's period in frames (default
     `frames`: one period per movie).
@@ -21,9 +26,6 @@ def make_timelapse(n, frames=FRAMES, size=SIZE, noise=0.2, slow_period=None, see
     Returns x: (n, frames, 1, size, size) float32, fate: (n,) int64 in {0, 1} (1: fast pulses)
     and brightness: (n, frames) float64, the reporter's level in each frame.
     """
-    for arg, value, low in [("n", n, 1), ("frames", frames, 1), ("size", size, 8)]:
-        if int(value) != value or value < low:
-            raise ValueError(f"make_timelapse: {arg} must be an int >= {low}, got {value!r}")
     rng = np.random.default_rng(seed)
     fate = rng.integers(0, 2, n)
     period = np.where(fate == 1, rng.choice([3, 4], n), slow_period or frames)
