@@ -21,6 +21,7 @@ import torch.nn as nn
 import matplotlib.pyplot as plt
 
 from course_utils import checks, dynamics, plots, widgets
+from course_utils.gradcheck import rel_error
 from course_utils.runtime import device, seed_everything
 
 seed_everything(0)
@@ -35,11 +36,21 @@ colours = [plots.PALETTE[c] for c in ("blue", "orange", "green", "vermillion", "
 #
 # $$h^{(t)} = (W^t)^\top h^{(0)}.$$
 #
-# If $W$ is symmetric it has an eigendecomposition $W = Q \Lambda Q^\top$ with orthogonal $Q$, and
-# powers only scale the eigenvalues: $W^t = Q \Lambda^t Q^\top$. In the eigen-coordinates
-# $c = Q^\top h$, every component evolves on its own: $c_i^{(t)} = \lambda_i^t \, c_i^{(0)}$.
-# Components with $|\lambda_i| > 1$ explode, those with $|\lambda_i| < 1$ vanish, and the largest
-# $|\lambda_i|$ wins. Let us check each of those sentences on a $6 \times 6$ matrix.
+# **Which $W$ is this?** Without inputs, bias and tanh, the course's step
+# $h_t = \tanh(W_{hh} h_{t-1} + W_{xh} x_t + b_h)$ becomes $h_t = W_{hh} h_{t-1}$, so the slide's
+# $W$ is $W_{hh}^\top$: exactly the matrix the code calls `Wh` (row-major, `h @ Wh`; see the table
+# in [notebook 01, section 2](01_rnn_basics.ipynb#2.-The-vanilla-(Elman)-RNN-and-its-notation),
+# which maps the column-vector maths to the code; from here on the code is row-major). The slide
+# follows the Deep Learning book (section 10.7), whose RNN calls $W_{hh}$ itself $W$. The
+# transpose changes nothing below: $W$ and $W^\top$ have the same eigenvalues and the same
+# singular values, and backprop through time multiplies by $W_{hh}^\top$ at every step.
+#
+# If $W$ is symmetric it has an eigendecomposition $W = Q \Lambda Q^\top$ with orthogonal $Q$ (the
+# eigenvectors are its *columns*), and powers only scale the eigenvalues:
+# $W^t = Q \Lambda^t Q^\top$. In the eigen-coordinates $c = Q^\top h$, every component evolves on
+# its own: $c_i^{(t)} = \lambda_i^t \, c_i^{(0)}$. Components with $|\lambda_i| > 1$ explode,
+# those with $|\lambda_i| < 1$ vanish, and the largest $|\lambda_i|$ wins. Let us check each of
+# those sentences on a $6 \times 6$ matrix.
 
 # %%
 eigenvalues = np.array([1.05, 0.98, 0.9, 0.7, -0.6, 0.3])
@@ -86,6 +97,64 @@ plt.show()
 # $\lambda = 1.05$ climbs, the rest sink, and $h$ turns toward the top eigenvector. Backprop
 # through time multiplies by the same $W$ (transposed) at every step, so gradients obey the very
 # same law: this is the **vanishing / exploding gradient** problem.
+
+# %% [markdown]
+# ### Where the slide goes wrong
+# The slide (like the book's eq. 10.39) writes $h^{(t)} = Q^\top \Lambda^t Q\, h^{(0)}$, and says
+# that "if the eigenvector is large, it will explode". Both need correcting:
+#
+# - The order. $(W^t)^\top = (Q \Lambda^t Q^\top)^\top = Q \Lambda^t Q^\top$, so
+#   $h^{(t)} = Q \Lambda^t Q^\top h^{(0)}$. The slide's $Q^\top \Lambda^t Q$ is right only if its $Q$
+#   holds the eigenvectors in its *rows* (the transpose of the $Q$ in $W = Q\Lambda Q^\top$ one
+#   line above), or by accident when $Q^2$ commutes with $\Lambda$, e.g. a reflection ($Q = Q^\top$).
+# - For a $W$ that is not symmetric there is no orthogonal $Q$ at all. If $W$ is diagonalisable,
+#   $W = V \Lambda V^{-1}$ with the eigenvectors in the columns of $V$, $W^t = V \Lambda^t V^{-1}$, and
+#   $h^{(t)} = (W^t)^\top h^{(0)} = V^{-\top} \Lambda^t V^\top h^{(0)}$.
+# - Eigenvectors have no size (scale one and it is still an eigenvector). What explodes is the
+#   component along an eigenvector whose **eigenvalue** has $|\lambda| > 1$.
+#
+# Computed against the recurrence itself, 20 steps of $h \leftarrow W^\top h$:
+
+# %%
+k = 20
+right = Q @ np.diag(eigenvalues ** k) @ Q.T @ h[0]
+slide = Q.T @ np.diag(eigenvalues ** k) @ Q @ h[0]
+reflection = np.eye(6) - 2 * np.outer(Q[:, 0], Q[:, 0])  # orthogonal AND symmetric: Q = Qᵀ
+W_reflected = reflection @ np.diag(eigenvalues) @ reflection.T
+by_recurrence = np.linalg.matrix_power(W_reflected.T, k) @ h[0]
+slide_reflected = reflection.T @ np.diag(eigenvalues ** k) @ reflection @ h[0]
+
+
+print(f"generic orthogonal Q: right form {rel_error(right, h[k]):.0e}, "
+      f"slide's form {rel_error(slide, h[k]):.2f}")
+print(f"a reflection (Q = Qᵀ): slide's form {rel_error(slide_reflected, by_recurrence):.0e}")
+assert rel_error(right, h[k]) < 1e-12 and rel_error(slide, h[k]) > 0.1, \
+    "Q Λ^t Qᵀ h0 is the recurrence; the slide's Qᵀ Λ^t Q h0 is not"
+assert rel_error(slide_reflected, by_recurrence) < 1e-12, "... unless Q = Qᵀ"
+
+# %% [markdown]
+# Now a $W$ that is not symmetric, with the same six eigenvalues: $W = V \Lambda V^{-1}$ for a
+# random (not orthogonal) $V$.
+
+# %%
+V = np.random.default_rng(1).standard_normal((6, 6))  # own generator: rng unchanged
+W_general = V @ np.diag(eigenvalues) @ np.linalg.inv(V)
+by_recurrence = np.linalg.matrix_power(W_general.T, k) @ h[0]
+forms = {"V^-T Λ^t V^T h0 (right)": np.linalg.inv(V).T @ np.diag(eigenvalues ** k) @ V.T @ h[0],
+         "V^T Λ^t V h0 (slide's order)": V.T @ np.diag(eigenvalues ** k) @ V @ h[0],
+         "V Λ^t V^T h0 (symmetric form)": V @ np.diag(eigenvalues ** k) @ V.T @ h[0]}
+errors = {name: rel_error(form, by_recurrence) for name, form in forms.items()}
+for name, error in errors.items():
+    print(f"{name:30s} rel_error {error:.1e}")
+right_error, *wrong_errors = errors.values()
+assert right_error < 1e-9 and min(wrong_errors) > 0.1, "only V^-T Λ^t V^T h0 is the recurrence"
+
+# %% [markdown]
+# Only $V^{-\top} \Lambda^t V^\top h^{(0)}$ (which is $Q \Lambda^t Q^\top h^{(0)}$ when $V = Q$ is
+# orthogonal) reproduces the recurrence. The lesson of the slide survives the correction: powers of
+# $W$ only raise the eigenvalues to the power $t$, so a component explodes when its eigenvalue has
+# $|\lambda| > 1$ and vanishes when $|\lambda| < 1$. The next section shows what the eigenvalues
+# leave out when $W$ is not symmetric.
 
 # %% [markdown]
 # ## 2. Beyond the slide: singular values, and matrices that are not normal
