@@ -3,12 +3,12 @@
 #
 # After this notebook you will be able to
 # - explain, with eigenvalues, why $h_t = W^\top h_{t-1}$ forgets or blows up, and which
-#   eigen-direction wins;
+#   eigen-direction wins (and correct the slide's formula for it);
 # - state the condition that really holds for a nonlinear RNN (the largest **singular** value),
 #   and show a matrix whose eigenvalues all lie inside the unit circle but whose powers grow;
 # - measure $\|\partial h_T / \partial h_t\|$ in a real RNN with autograd, and see how tanh's
 #   saturation pushes toward vanishing;
-# - clip gradients correctly (the lecture's snippet has a bug) and see why clipping matters at
+# - clip gradients correctly (the lecture's snippet has two bugs) and see why clipping matters at
 #   a loss "cliff";
 # - explore all of it with two interactive widgets.
 #
@@ -359,8 +359,16 @@ assert saturation[2.0] < 0.6 * saturation[0.9], "larger weights should saturate 
 #     grad *= (threshold / grad_norm)
 # ```
 #
-# Look closely: `np.sum(grad * grad)` is the **squared** norm $\|g\|^2$, not $\|g\|$. A gradient
-# of norm 10 with threshold 5 is then scaled by $5/100$, to norm 0.5 instead of 5:
+# Look closely: `np.sum(grad * grad)` is the **squared** norm $\|g\|^2$, not $\|g\|$, and the
+# snippet uses it twice, so it is wrong twice:
+#
+# 1. **the test** `grad_norm > threshold` asks whether $\|g\|^2 > c$ (write $c$ for the threshold),
+#    i.e. $\|g\| > \sqrt{c}$: a gradient of norm 3 with threshold 5 is clipped ($9 > 5$),
+#    to norm $5 \cdot 3 / 9 \approx 1.67$, although $3 < 5$ and it should pass untouched;
+# 2. **the rescaling** by $c / \|g\|^2$ leaves a norm of $c / \|g\|$ instead of $c$: a gradient of
+#    norm 10 with threshold 5 ends at norm $5 \cdot 10 / 100 = 0.5$, not 5.
+#
+# Both, computed with the snippet as the slide has it:
 
 # %%
 def lecture_clip(grad, threshold):
@@ -368,10 +376,14 @@ def lecture_clip(grad, threshold):
     return grad * (threshold / grad_norm) if grad_norm > threshold else grad
 
 
-grad = np.array([6.0, 8.0])  # norm 10
-lecture_norm = np.linalg.norm(lecture_clip(grad, 5.0))
-print("lecture's snippet gives norm", lecture_norm)
-assert np.isclose(lecture_norm, 0.5)
+for grad in (np.array([1.8, 2.4]), np.array([6.0, 8.0])):  # norms 3 and 10
+    print(f"||g|| = {np.linalg.norm(grad):4.1f}, threshold 5: the slide's snippet returns norm "
+          f"{np.linalg.norm(lecture_clip(grad, 5.0)):.3g} (correct: "
+          f"{min(np.linalg.norm(grad), 5.0):g})")
+assert np.isclose(np.linalg.norm(lecture_clip(np.array([1.8, 2.4]), 5.0)), 5 / 3), \
+    "norm 3 < 5 should pass untouched, but the squared test clips it to 5/3"
+assert np.isclose(np.linalg.norm(lecture_clip(np.array([6.0, 8.0]), 5.0)), 0.5), \
+    "norm 10 should be clipped to 5, but dividing by the squared norm leaves 0.5"
 
 # %% [markdown]
 # ### Exercise 1 (2 points): clip by the norm
