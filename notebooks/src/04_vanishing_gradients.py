@@ -21,7 +21,9 @@ import torch.nn as nn
 import matplotlib.pyplot as plt
 
 from course_utils import checks, dynamics, plots, widgets
+from course_utils.data.adding import BASELINE_MSE, make_adding
 from course_utils.gradcheck import rel_error
+from course_utils.models import cell_from_layer, load_last_state_model
 from course_utils.runtime import device, seed_everything
 
 seed_everything(0)
@@ -104,12 +106,13 @@ plt.show()
 # that "if the eigenvector is large, it will explode". Both need correcting:
 #
 # - The order. $(W^t)^\top = (Q \Lambda^t Q^\top)^\top = Q \Lambda^t Q^\top$, so
-#   $h^{(t)} = Q \Lambda^t Q^\top h^{(0)}$. The slide's $Q^\top \Lambda^t Q$ is right only if its $Q$
-#   holds the eigenvectors in its *rows* (the transpose of the $Q$ in $W = Q\Lambda Q^\top$ one
-#   line above), or by accident when $Q^2$ commutes with $\Lambda$, e.g. a reflection ($Q = Q^\top$).
-# - For a $W$ that is not symmetric there is no orthogonal $Q$ at all. If $W$ is diagonalisable,
-#   $W = V \Lambda V^{-1}$ with the eigenvectors in the columns of $V$, $W^t = V \Lambda^t V^{-1}$, and
-#   $h^{(t)} = (W^t)^\top h^{(0)} = V^{-\top} \Lambda^t V^\top h^{(0)}$.
+#   $h^{(t)} = Q \Lambda^t Q^\top h^{(0)}$. The slide's $Q^\top \Lambda^t Q$ is right only if
+#   its $Q$ holds the eigenvectors in its *rows* (the transpose of the $Q$ in
+#   $W = Q\Lambda Q^\top$ one line above), or by accident when $Q^2$ commutes with $\Lambda$,
+#   e.g. for a reflection ($Q = Q^\top$).
+# - For a $W$ that is not symmetric there is no orthogonal $Q$ at all. If $W$ is
+#   diagonalisable, $W = V \Lambda V^{-1}$ with the eigenvectors in the columns of $V$,
+#   $W^t = V \Lambda^t V^{-1}$, and $h^{(t)} = (W^t)^\top h^{(0)} = V^{-\top} \Lambda^t V^\top h^{(0)}$.
 # - Eigenvectors have no size (scale one and it is still an eigenvector). What explodes is the
 #   component along an eigenvector whose **eigenvalue** has $|\lambda| > 1$.
 #
@@ -172,6 +175,41 @@ assert right_error < 1e-9 and min(wrong_errors) > 0.1, "only V^-T Λ^t V^T h0 is
 # $\rho(W) = \max_i |\lambda_i|$ is never larger than $\sigma_{\max}$; the two are equal when $W$ is
 # *normal* ($W W^\top = W^\top W$, e.g. symmetric or orthogonal), and can be far apart when it
 # is not. Then the eigenvalues tell you where $W^t$ ends up, but not what it does on the way.
+#
+# The smallest example fits in a $2 \times 2$ matrix. A triangular matrix has its eigenvalues on
+# the diagonal, so
+#
+# $$W_2 = \begin{pmatrix} 0.9 & 2 \\ 0 & 0.8 \end{pmatrix}, \qquad
+# W_2^t = \begin{pmatrix} 0.9^t & 20\,(0.9^t - 0.8^t) \\ 0 & 0.8^t \end{pmatrix}$$
+#
+# has eigenvalues 0.9 and 0.8, both inside the unit circle. The off-diagonal 2 passes the second
+# unit into the first at every step, and that corner of $W_2^t$ first *grows* (the difference
+# $0.9^t - 0.8^t$ widens) before both powers win and it decays:
+
+# %%
+W2 = np.array([[0.9, 2.0], [0.0, 0.8]])
+powers_2x2 = np.array([np.linalg.norm(np.linalg.matrix_power(W2, t), 2) for t in range(61)])
+print(f"eigenvalues {np.linalg.eigvals(W2)}, largest singular value {np.linalg.norm(W2, 2):.2f}")
+print("||W2^t||_2 for t = 0, 1, 2, 5, 10, 20, 40, 60:",
+      np.round(powers_2x2[[0, 1, 2, 5, 10, 20, 40, 60]], 2))
+print(f"peak {powers_2x2.max():.2f} at t = {powers_2x2.argmax()}, "
+      f"back below 1 from t = {np.argmax((powers_2x2 < 1) & (np.arange(61) > 0))}")
+assert np.abs(np.linalg.eigvals(W2)).max() < 1, "both eigenvalues inside the unit circle"
+assert powers_2x2.max() > 5 and powers_2x2[-1] < 0.1, "transient growth above 5, then decay"
+
+# %% tags=["autograde-skip"]
+fig, ax = plt.subplots(figsize=(6.5, 3.4))
+ax.plot(powers_2x2, "o-", ms=3, color=plots.PALETTE["vermillion"], label="$\\|W_2^t\\|_2$")
+ax.plot(0.9 ** np.arange(61), "k:", label=r"$\rho^t = 0.9^t$")
+ax.axhline(1, color="0.6", lw=0.8)
+ax.set(yscale="log", xlabel="power t", ylabel="$\\|W_2^t\\|_2$ (log scale)",
+       title="A 2×2 non-normal W: eigenvalues 0.9 and 0.8, yet it grows first")
+ax.legend()
+plt.show()
+
+# %% [markdown]
+# The same happens, stronger, in 32 dimensions: below, two matrices with the same 32 eigenvalues
+# (spectral radius 0.9), one normal and one not.
 
 # %%
 normal = dynamics.matrix_with_spectrum(32, radius=0.9, spread=0.3, angle=0.3, seed=0)
@@ -350,6 +388,48 @@ assert saturation[2.0] < 0.6 * saturation[0.9], "larger weights should saturate 
 # slowly. `torch.set_flush_denormal(True)` rounds them to zero (notebook 05 uses it).
 
 # %% [markdown]
+# ### A trained RNN: $\sigma_{\max} > 1$ is necessary, not sufficient
+# Notebook 05 ships a tanh RNN (128 units) trained on the adding problem with $T = 100$ by
+# `scripts/train_longrange.py`. Training made its $W_{hh}$ large, far beyond the unit circle, yet
+# the RNN never solved the task. Its eigenvalues and singular values, and the gradient that
+# reaches $h_0$ from $h_{100}$ on a few of the task's sequences (in float64 and on a log scale,
+# because in float32 it underflows to exactly 0):
+
+# %% tags=["autograde-skip"]
+adding_rnn, adding_entry = load_last_state_model("longrange", "adding_rnn_T100.pt")
+adding_cell = cell_from_layer(adding_rnn.rnn)
+W_trained = adding_rnn.rnn.weight_hh_l0.detach().double().numpy()  # W_hh, column convention
+rho_trained = np.abs(np.linalg.eigvals(W_trained)).max()
+sigma_trained = np.linalg.norm(W_trained, 2)
+linear_log = dynamics.power_log_norms(W_trained, 100, np.array([100]))[1][0]  # ||W_hh^100||
+x_adding = torch.tensor(make_adding(4, 100, seed=5)[0])
+trained_logs, trained_slopes = [], []
+for x_one in x_adding:
+    Wh_trained, _, trained_derivs, _ = numpy_trajectory(adding_cell, x_one)
+    _, log_at_h0 = dynamics.jacobian_log_norms(Wh_trained, trained_derivs, np.array([0]))
+    trained_logs.append(log_at_h0[0])
+    trained_slopes.append(trained_derivs.mean())
+print(f"spectral radius {rho_trained:.2f}, largest singular value {sigma_trained:.2f}; "
+      f"validation MSE {adding_entry['validation']:.3f} (a constant guess: {BASELINE_MSE:.3f})")
+print(f"without tanh: ||W_hh^100|| = 1e{linear_log:.0f};  with tanh: ||dh_100/dh_0|| = "
+      f"1e{max(trained_logs):.0f} at most over {len(x_adding)} sequences; "
+      f"mean tanh'(a) = {np.mean(trained_slopes):.3f}")
+
+# %% tags=["autograde-skip"]
+assert 6.2 < rho_trained < 6.5 and 7.2 < sigma_trained < 7.5, "ρ ≈ 6.3 and σ_max ≈ 7.4"
+assert linear_log > 50, "a linear RNN with this W_hh would explode"
+assert max(trained_logs) < -30, "... yet through tanh the gradient from h_100 to h_0 vanishes"
+assert np.mean(trained_slopes) < 0.1, "because the units sit deep in tanh's flat tails"
+
+# %% [markdown]
+# With $\sigma_{\max} \approx 7.4$ the bound of section 2 allows a gradient to grow by $7.4^{100}$,
+# and a linear RNN with this $W_{hh}$ would indeed explode. But the weights drive the
+# pre-activations far into tanh's tails, where $\tanh'(a)$ averages about 0.05, so each step back
+# multiplies by $\mathrm{diag}(\tanh'(a_t))\,W_{hh}$, which shrinks. $|\lambda| > 1$ or
+# $\sigma_{\max} > 1$ is **necessary** for an exploding gradient, not sufficient: the derivative of
+# the nonlinearity has its say. Notebook 05 shows the cells that get around it.
+
+# %% [markdown]
 # ## 4. Gradient clipping, and the cliff
 #
 # For exploding gradients the lecture offers a remedy, *gradient clipping*:
@@ -483,8 +563,9 @@ assert clip_losses[-1] < plain_losses[-1], "clipping should end at a lower loss 
 #   stay put, and the curves bulge up before they fall.
 # - Lengthen $T$ to 500 with $\rho = 2$: the plot says "exploded" instead of overflowing.
 #
-# (The size starts at 3: a 2×2 $W$ is one rotation block, with no room for a spread of
-# eigenvalue magnitudes or a non-normal part.)
+# (The size starts at 3: the explorer builds $W$ from $2 \times 2$ rotation blocks and couples
+# *different* blocks to make it non-normal, so a $2 \times 2$ $W$ would be one block, with no room
+# for a spread of eigenvalue magnitudes or a non-normal part. Section 2's $W_2$ was made by hand.)
 
 # %% tags=["autograde-skip"]
 eigen_explorer = widgets.eigenvalue_explorer()
