@@ -251,7 +251,31 @@ print(f"non-normal W grows to {10 ** skewed_log.max():.1f}x at t = {peak}, "
 # weight matrices are generally not normal, so look at singular values as well as eigenvalues.
 #
 # The bound above is easy to test: give a tanh RNN $\|W_{hh}\|_2 = 0.95$ and every Jacobian
-# norm must stay under $0.95^{T-t}$, whatever the inputs.
+# norm must stay under $0.95^{T-t}$, whatever the inputs. The Jacobians come from the chain rule,
+# one step back at a time. In the course's row-major code a step is
+# $h_t = \phi(h_{t-1}$ `@ Wh` $+ \dots)$ with `Wh` $= W_{hh}^\top$, so
+# $\partial h_{t+1} / \partial h_t = \mathrm{diag}(\phi'(a_{t+1}))\,$`Wh.T` and
+#
+# $$\frac{\partial h_T}{\partial h_t} = \frac{\partial h_T}{\partial h_{t+1}}\,
+# \mathrm{diag}(\phi'(a_{t+1}))\, W_{hh}.$$
+#
+# Here it is, to read and change (the widgets use `dynamics.jacobian_log_norms`, the same
+# product kept on a log scale so that nothing overflows; a test checks that the two agree):
+
+# %%
+def jacobian_norms(Wh, derivs):
+    """||dh_T/dh_t||_2 for t = 0..T, by the chain rule going back one step at a time.
+
+    Wh: (H, H), the step h_t = phi(h_{t-1} @ Wh + ...)   derivs: (T, H) = phi'(a_t), t = 1..T
+    Returns norms: (T + 1,), norms[T] = 1.
+    """
+    T, H = derivs.shape
+    jacobian, norms = np.eye(H), [1.0]  # dh_T/dh_T = I
+    for t in range(T - 1, -1, -1):  # derivs[t] holds phi'(a_{t+1})
+        jacobian = jacobian @ np.diag(derivs[t]) @ Wh.T  # dh_T/dh_t
+        norms.append(np.linalg.norm(jacobian, 2))
+    return np.array(norms[::-1])
+
 
 # %%
 T = 100
@@ -259,10 +283,12 @@ Wh_small = 0.95 * dynamics.random_orthogonal(32, rng)  # all singular values 0.9
 x_noise = rng.standard_normal((1, T, 1))
 _, derivs = dynamics.rnn_trajectory(Wh_small, rng.standard_normal((1, 32)), x_noise,
                                     np.zeros((1, 32)), "tanh")
+jac_norms = jacobian_norms(Wh_small, derivs[:, 0])
+bound = 0.95 ** (T - np.arange(T + 1))
+assert np.all(jac_norms <= bound * (1 + 1e-9)), "Pascanu's bound must hold at every step"
+print(f"||dh_T/dh_0|| = {jac_norms[0]:.1e} <= 0.95^{T} = {0.95 ** T:.1e}")
 t_steps, jac_log = dynamics.jacobian_log_norms(Wh_small, derivs[:, 0])
-bound_log = (T - t_steps) * np.log10(0.95)
-assert np.all(jac_log <= bound_log + 1e-9), "Pascanu's bound must hold at every step"
-print(f"||dh_T/dh_0|| = {10 ** jac_log[0]:.1e} <= 0.95^{T} = {0.95 ** T:.1e}")
+assert np.allclose(np.log10(jac_norms[t_steps]), jac_log), "the package computes the same"
 
 # %% [markdown]
 # ## 3. Measured in a real RNN, with autograd
@@ -677,6 +703,24 @@ assert np.all(survivals[scales >= crossing] >= -3), "above the answer, survival 
 #    clipping. What does clipping cost?
 # 5. The sigmoid has $\gamma = 1/4$. By the bound of section 2, how large must $\|W_{hh}\|_2$ be
 #    before a sigmoid RNN *can* explode? Check with the explorer.
+#
+# ### Review questions
+# The lecture's RNN deck (002) ends with summary questions; two of them are this notebook's
+# business, asked here as gradients see them, with three more on its gradient-flow slides.
+# Answer in a sentence or two, then check against the section named.
+# 1. *How does an RNN handle the data?* It applies the same $W_{hh}$ at every step. Write
+#    $\partial h_T / \partial h_0$ as a product: which factor repeats, and what does that
+#    repetition do over 100 steps? (Sections 1 and 2.)
+# 2. *What is the main difference between an RNN and an LSTM?* Answer it for the gradient: one step
+#    back through a vanilla RNN multiplies by $\mathrm{diag}(\tanh'(a_t))\,W_{hh}$. What does
+#    one step back through an LSTM's cell state $c_t = f \odot c_{t-1} + i \odot g$ multiply
+#    by? (Deck 002's gradient-flow slide; notebook 05 measures it.)
+# 3. The deck says "largest singular value > 1: exploding gradients". Name a network in this
+#    notebook where that is false, and say why. (Section 3, the trained adding-problem RNN.)
+# 4. "Largest singular value < 1: vanishing gradients" holds for tanh. Why does it not follow
+#    from "all eigenvalues inside the unit circle"? (Section 2, $W_2$.)
+# 5. Correct the deck's clipping snippet in its two places, and deck 000's
+#    $h^{(t)} = Q^\top \Lambda^t Q\, h^{(0)}$. (Sections 4 and 1.)
 #
 # **What's next:** notebook 05 replaces the multiplication by $W$ with a gated, additive cell
 # state (the LSTM and the GRU), and shows them remembering across 100 steps where this notebook's
