@@ -1,5 +1,6 @@
 """course_utils.dynamics (the numbers behind notebook 04) and its widgets, without a browser."""
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -201,3 +202,34 @@ def test_smallest_surviving_scale_check_rejects_wrong_answers():
                            (None, "not answered yet"), ("1.5", "should be a number.*without quotes")]:
         with pytest.raises(checks.ExerciseError, match=message):
             checks.check_smallest_surviving_scale(wrong)
+
+
+NOTEBOOK_04 = Path(__file__).resolve().parents[1] / "notebooks" / "src" / "04_vanishing_gradients.py"
+
+
+def notebook_definition(name):
+    """Execute the code cell of notebook 04's source that defines `name`; return the object."""
+    import jupytext
+
+    cells = [cell.source for cell in jupytext.read(NOTEBOOK_04).cells
+             if cell.cell_type == "code" and f"def {name}(" in cell.source]
+    assert len(cells) == 1, f"notebook 04 should define {name} in exactly one cell"
+    namespace = {"np": np}
+    exec(compile(cells[0], str(NOTEBOOK_04), "exec"), namespace)
+    return namespace[name]
+
+
+@pytest.mark.parametrize("nonlinearity", ["tanh", "relu", "linear"])
+def test_notebooks_jacobian_norms_agree_with_the_package(nonlinearity):
+    """Notebook 04 writes the chain rule out (jacobian_norms); the widgets use the package's
+    log-scale version: both must give the same ||dh_T/dh_t|| on the same run."""
+    jacobian_norms = notebook_definition("jacobian_norms")
+    rng = np.random.default_rng(3)
+    Wh = 1.1 * dynamics.random_orthogonal(12, rng)
+    _, derivs = dynamics.rnn_trajectory(Wh, rng.standard_normal((1, 12)),
+                                        rng.standard_normal((1, 30, 1)), np.zeros((1, 12)),
+                                        nonlinearity)
+    norms = jacobian_norms(Wh, derivs[:, 0])
+    steps, logs = dynamics.jacobian_log_norms(Wh, derivs[:, 0], steps=np.arange(31))
+    assert norms.shape == (31,) and norms[-1] == 1
+    np.testing.assert_allclose(np.log10(norms), logs, atol=1e-9)
