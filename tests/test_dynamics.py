@@ -233,3 +233,21 @@ def test_notebooks_jacobian_norms_agree_with_the_package(nonlinearity):
     steps, logs = dynamics.jacobian_log_norms(Wh, derivs[:, 0], steps=np.arange(31))
     assert norms.shape == (31,) and norms[-1] == 1
     np.testing.assert_allclose(np.log10(norms), logs, atol=1e-9)
+
+
+def test_notebook_04s_links_to_other_notebooks_reach_a_heading():
+    """Notebook 04 links to notebook 01's notation table by its heading (JupyterLab's anchors:
+    the heading's text with spaces turned into '-'): renaming the heading must fail here."""
+    import re
+
+    import jupytext
+
+    links = re.findall(r"\]\((\d\d_\w+)\.ipynb#([^\s]+?)\)(?=[,.;: ]|$)", NOTEBOOK_04.read_text(),
+                       flags=re.M)
+    assert links, "notebook 04 should link to notebook 01's table"
+    for stem, anchor in links:
+        cells = jupytext.read(NOTEBOOK_04.parent / f"{stem}.py").cells
+        headings = {line.lstrip("#").strip().replace(" ", "-") for cell in cells
+                    if cell.cell_type == "markdown" for line in cell.source.splitlines()
+                    if line.startswith("#")}
+        assert anchor in headings, f"{stem}.ipynb has no heading for #{anchor}"
