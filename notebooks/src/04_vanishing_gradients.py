@@ -43,9 +43,10 @@ colours = [plots.PALETTE[c] for c in ("blue", "orange", "green", "vermillion", "
 # $W$ is $W_{hh}^\top$: exactly the matrix the code calls `Wh` (row-major, `h @ Wh`; see the table
 # in [notebook 01, section 2](01_rnn_basics.ipynb#2.-The-vanilla-(Elman)-RNN-and-its-notation),
 # which maps the column-vector maths to the code; from here on the code is row-major). The slide
-# follows the Deep Learning book (section 10.7), whose RNN calls $W_{hh}$ itself $W$. The
-# transpose changes nothing below: $W$ and $W^\top$ have the same eigenvalues and the same
-# singular values, and backprop through time multiplies by $W_{hh}^\top$ at every step.
+# follows the Deep Learning book (section 10.7), whose RNN calls $W_{hh}$ itself $W$ and which
+# writes this recurrence with $W^\top$ all the same. Either reading gives the same answers below:
+# $W$ and $W^\top$ have the same eigenvalues and the same singular values, and backprop through
+# time multiplies by $W_{hh}^\top$ at every step.
 #
 # If $W$ is symmetric it has an eigendecomposition $W = Q \Lambda Q^\top$ with orthogonal $Q$ (the
 # eigenvectors are its *columns*), and powers only scale the eigenvalues:
@@ -126,8 +127,6 @@ reflection = np.eye(6) - 2 * np.outer(Q[:, 0], Q[:, 0])  # orthogonal AND symmet
 W_reflected = reflection @ np.diag(eigenvalues) @ reflection.T
 by_recurrence = np.linalg.matrix_power(W_reflected.T, k) @ h[0]
 slide_reflected = reflection.T @ np.diag(eigenvalues ** k) @ reflection @ h[0]
-
-
 print(f"generic orthogonal Q: right form {rel_error(right, h[k]):.0e}, "
       f"slide's form {rel_error(slide, h[k]):.2f}")
 print(f"a reflection (Q = Qᵀ): slide's form {rel_error(slide_reflected, by_recurrence):.0e}")
@@ -182,9 +181,9 @@ assert right_error < 1e-9 and min(wrong_errors) > 0.1, "only V^-T Λ^t V^T h0 is
 # $$W_2 = \begin{pmatrix} 0.9 & 2 \\ 0 & 0.8 \end{pmatrix}, \qquad
 # W_2^t = \begin{pmatrix} 0.9^t & 20\,(0.9^t - 0.8^t) \\ 0 & 0.8^t \end{pmatrix}$$
 #
-# has eigenvalues 0.9 and 0.8, both inside the unit circle. The off-diagonal 2 passes the second
-# unit into the first at every step, and that corner of $W_2^t$ first *grows* (the difference
-# $0.9^t - 0.8^t$ widens) before both powers win and it decays:
+# has eigenvalues 0.9 and 0.8, both inside the unit circle. The off-diagonal 2 couples the two
+# units at every step, and that corner of $W_2^t$ first *grows* (the difference $0.9^t - 0.8^t$
+# widens, multiplied by 20) before both powers shrink and it decays:
 
 # %%
 W2 = np.array([[0.9, 2.0], [0.0, 0.8]])
