@@ -417,8 +417,8 @@ assert saturation[2.0] < 0.6 * saturation[0.9], "larger weights should saturate 
 # Notebook 05 ships a tanh RNN (128 units) trained on the adding problem with $T = 100$ by
 # `scripts/train_longrange.py`. Training made its $W_{hh}$ large, far beyond the unit circle, yet
 # the RNN never solved the task. Its eigenvalues and singular values, and the gradient that
-# reaches $h_0$ from $h_{100}$ on a few of the task's sequences (in float64 and on a log scale,
-# because in float32 it underflows to exactly 0):
+# reaches $h_0$ from $h_{100}$ on a few of the task's sequences (in float64 and on a log scale:
+# it lies far below float32's smallest number, about $10^{-45}$):
 
 # %% tags=["autograde-skip"]
 adding_rnn, adding_entry = load_last_state_model("longrange", "adding_rnn_T100.pt")
