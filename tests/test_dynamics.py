@@ -214,7 +214,7 @@ def notebook_definition(name):
     cells = [cell.source for cell in jupytext.read(NOTEBOOK_04).cells
              if cell.cell_type == "code" and f"def {name}(" in cell.source]
     assert len(cells) == 1, f"notebook 04 should define {name} in exactly one cell"
-    namespace = {"np": np}
+    namespace = {"np": np, "dynamics": dynamics}
     exec(compile(cells[0], str(NOTEBOOK_04), "exec"), namespace)
     return namespace[name]
 
@@ -251,3 +251,14 @@ def test_notebook_04s_links_to_other_notebooks_reach_a_heading():
                     if cell.cell_type == "markdown" for line in cell.source.splitlines()
                     if line.startswith("#")}
         assert anchor in headings, f"{stem}.ipynb has no heading for #{anchor}"
+
+
+def test_notebooks_cliff_loss_agrees_with_the_package():
+    """Notebook 04 writes Pascanu's one-unit RNN out (cliff_loss); the descent uses the
+    package's cliff_loss_and_grad: same loss on a grid that crosses the cliff."""
+    cliff_loss = notebook_definition("cliff_loss")
+    w, b = np.meshgrid(np.linspace(2, 10, 41), np.linspace(-6, 1, 29))
+    for T in (1, 20):
+        np.testing.assert_allclose(cliff_loss(w, b, T=T),
+                                   dynamics.cliff_loss_and_grad(w, b, T=T)[0], rtol=1e-12)
+    assert np.isclose(cliff_loss(7.0, -2.0), dynamics.cliff_loss_and_grad(7.0, -2.0)[0])

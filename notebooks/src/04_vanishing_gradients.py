@@ -113,7 +113,8 @@ plt.show()
 #   e.g. for a reflection ($Q = Q^\top$).
 # - For a $W$ that is not symmetric there is no orthogonal $Q$ at all. If $W$ is
 #   diagonalisable, $W = V \Lambda V^{-1}$ with the eigenvectors in the columns of $V$,
-#   $W^t = V \Lambda^t V^{-1}$, and $h^{(t)} = (W^t)^\top h^{(0)} = V^{-\top} \Lambda^t V^\top h^{(0)}$.
+#   $W^t = V \Lambda^t V^{-1}$, and
+#   $h^{(t)} = (W^t)^\top h^{(0)} = V^{-\top} \Lambda^t V^\top h^{(0)}$.
 # - Eigenvectors have no size (scale one and it is still an eigenvector). What explodes is the
 #   component along an eigenvector whose **eigenvalue** has $|\lambda| > 1$.
 #
@@ -524,11 +525,27 @@ checks.check_clip_by_norm(clip_by_norm)
 # Why does clipping help? Pascanu et al. show that an RNN's loss surface can have **cliffs**: walls
 # where the loss changes abruptly. Their one-unit RNN, $h_t = w\,\sigma(h_{t-1}) + b$ with
 # $h_0 = 0.5$ and loss $(h_T - 0.7)^2$, is enough to see one. Past $w \approx 4$ the recurrence
-# has two stable states, and a tiny change of $(w, b)$ flips which one $h_T$ ends in.
+# has two stable states, and a tiny change of $(w, b)$ flips which one $h_T$ ends in. The whole
+# model, to read and change (the descent below uses `dynamics.cliff_loss_and_grad`, which also
+# carries the exact derivatives along; a test checks that the two agree):
+
+# %%
+def cliff_loss(w, b, T=20, h0=0.5, target=0.7):
+    """Pascanu et al.'s one-unit RNN: h_t = w * sigmoid(h_{t-1}) + b for t = 1..T, from h0;
+    loss (h_T - target)².
+
+
+    w, b: numbers, or arrays of one shape (a grid). Returns the loss, shaped like w.
+    """
+    h = np.full(np.broadcast(w, b).shape, h0)
+    for _ in range(T):
+        h = w * dynamics.activate(h, "sigmoid")[0] + b
+    return (h - target) ** 2
+
 
 # %% tags=["autograde-skip"]
 w_grid, b_grid = np.meshgrid(np.linspace(2, 10, 321), np.linspace(-6, 1, 281))
-surface, _, _ = dynamics.cliff_loss_and_grad(w_grid, b_grid, T=20)
+surface = cliff_loss(w_grid, b_grid, T=20)
 start, lr, threshold = (7.0, -2.0), 0.01, 20.0
 paths = {"plain gradient descent": dynamics.descend_cliff(start, lr, 80, None, T=20),
          f"clipped at norm {threshold:g}": dynamics.descend_cliff(start, lr, 80, threshold, T=20)}
