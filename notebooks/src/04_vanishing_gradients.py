@@ -534,7 +534,6 @@ def cliff_loss(w, b, T=20, h0=0.5, target=0.7):
     """Pascanu et al.'s one-unit RNN: h_t = w * sigmoid(h_{t-1}) + b for t = 1..T, from h0;
     loss (h_T - target)².
 
-
     w, b: numbers, or arrays of one shape (a grid). Returns the loss, shaped like w.
     """
     h = np.full(np.broadcast(w, b).shape, h0)
