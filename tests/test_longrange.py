@@ -81,6 +81,49 @@ def test_checkpoints_are_sha256_checked(tmp_path, monkeypatch):
 
 def test_every_shipped_checkpoint_matches_its_manifest():
     entries = checkpoints.manifest("longrange")
-    assert len(entries) == 16  # 9 adding + 3 birthplace (gaps 0-40) + 4 (gaps 30-60)
+    assert len(entries) == 17  # 9 adding + 3 birthplace (gaps 0-40) + 4 (gaps 30-60) + studies
     for name, entry in entries.items():
         assert checkpoints.sha256(checkpoints.DATA / "longrange" / name) == entry["sha256"], name
+
+
+def _gate_studies_script():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "train_gate_studies.py"
+    spec = importlib.util.spec_from_file_location("train_gate_studies", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_ablation_lstm_without_changes_is_torchs_lstm():
+    """scripts/train_gate_studies.py's VariantLSTM("lstm") computes nn.LSTM (gates i, f, o, g
+    on one matrix; torch's order i, f, g, o), so the ablation changes one thing at a time."""
+    studies = _gate_studies_script()
+    torch.manual_seed(0)
+    variant = studies.VariantLSTM(3, 5, "lstm", 20, torch.Generator().manual_seed(0))
+    reference = torch.nn.LSTM(3, 5, batch_first=True)
+    W, b = variant.W.weight.detach(), variant.W.bias.detach()
+    order = [0, 1, 3, 2]  # course blocks i, f, o, g -> torch blocks i, f, g, o
+    blocks = lambda a: torch.cat([a.chunk(4, 0)[k] for k in order], 0)  # noqa: E731
+    with torch.no_grad():
+        reference.weight_ih_l0.copy_(blocks(W[:, :3]))
+        reference.weight_hh_l0.copy_(blocks(W[:, 3:]))
+        reference.bias_ih_l0.copy_(blocks(b))
+        reference.bias_hh_l0.zero_()
+    x = torch.randn(2, 6, 3)
+    assert torch.allclose(variant(x)[0], reference(x)[0], atol=1e-6)
+    for kind in studies.VARIANTS:  # every variant runs and keeps the shapes
+        out, _ = studies.VariantLSTM(3, 5, kind, 20, torch.Generator().manual_seed(0))(x)
+        assert out.shape == (2, 6, 5)
+
+
+def test_gate_studies_are_shipped_and_complete():
+    results = json.loads((checkpoints.DATA / "longrange" / "gate_studies.json").read_text())
+    studies = _gate_studies_script()
+    kinds = {"gru_init": {"gru-default", "gru-chrono"}, "lstm_variants": set(studies.VARIANTS)}
+    for study, expected in kinds.items():
+        runs = results[study]["runs"]
+        assert {r["kind"] for r in runs} == expected, study
+        assert len(runs) == len(expected) * results[study]["seeds"], study

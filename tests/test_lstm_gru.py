@@ -1,6 +1,8 @@
 """Tests for the LSTM and GRU layers of course_utils.layers: numeric gradient checks,
 parity with torch.nn.LSTM / torch.nn.GRU, the mapping from torch's weight layout, input checks."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -398,3 +400,26 @@ def test_params_from_torch_reject_wrong_shapes():
     with expect_error("gru_params_from_torch: bias_hh must have shape (3H,) = (18,), got (24,)"):
         gru_params_from_torch(np.zeros((3 * H, D)), np.zeros((3 * H, H)),
                               np.zeros(3 * H), np.zeros(4 * H))
+
+
+def notebook_definition(name):
+    """Execute the cell of notebook 05's source that defines `name`; return the object.
+
+    Issue 15: the lesson's code lives in the notebook; this keeps it in step with the package.
+    """
+    source = (Path(__file__).resolve().parents[1] / "notebooks" / "src" / "05_lstm_gru.py").read_text()
+    cell = next(c for c in source.split("\n# %%") if f"\ndef {name}(" in c or c.startswith(f"def {name}("))
+    code = cell.split("\n", 1)[1]  # drop the rest of the "# %%" line
+    namespace = {"np": np, "sigmoid": lambda a: 0.5 * (1 + np.tanh(a / 2))}
+    exec(code, namespace)
+    return namespace[name]
+
+
+@pytest.mark.parametrize("reset_after", [False, True])
+def test_notebook_gru_step_agrees_with_the_package(rng, reset_after):
+    gru_step = notebook_definition("gru_step")
+    x, prev_h = rng.standard_normal((N, D)), rng.standard_normal((N, H))
+    Wx, Wh, b, bh = gru_params(rng)
+    expected, _ = gru_step_forward(x, prev_h, Wx, Wh, b, bh, reset_after)
+    np.testing.assert_allclose(gru_step(x, prev_h, Wx, Wh, b, bh, reset_after=reset_after),
+                               expected, rtol=1e-12, atol=1e-12)
