@@ -429,18 +429,19 @@ print(f"test accuracy {(probs_test.argmax(1) == y_test).mean():.3f}, mean confid
 
 # %% [markdown]
 # **Temperature scaling** (Guo et al. 2017) is the simplest fix: divide every logit by one
-# number $T$, $\;p = \sigma(s / T)$, with $T$ chosen to minimise the negative log-likelihood on
-# the *validation* set (never the test set, or the test would no longer test anything). $T > 1$
-# softens the probabilities; the predicted class, and so the accuracy, do not change.
+# number $\tau$ (the temperature of notebook 03's sampling), $\;p = \sigma(s / \tau)$, with
+# $\tau$ chosen to minimise the negative log-likelihood on the *validation* set (never the test
+# set, or the test would no longer test anything). $\tau > 1$ softens the probabilities; the
+# predicted class, and so the accuracy, do not change.
 
 # %% tags=["autograde-skip"]
-T = calibration.fit_temperature(*eeg_logits["validation"])
-nll = {t: calibration.binary_nll(*eeg_logits["validation"], t) for t in (1.0, T)}
-print(f"fitted on validation: T = {T:.2f}; validation NLL {nll[1.0]:.3f} -> {nll[T]:.3f} nats")
-probs_scaled = calibration.binary_probs(logits_test, T)
+tau = calibration.fit_temperature(*eeg_logits["validation"])
+nll = {t: calibration.binary_nll(*eeg_logits["validation"], t) for t in (1.0, tau)}
+print(f"fitted on validation: τ = {tau:.2f}; validation NLL {nll[1.0]:.3f} -> {nll[tau]:.3f} nats")
+probs_scaled = calibration.binary_probs(logits_test, tau)
 ece_after = calibration.expected_calibration_error(probs_scaled, y_test)
 print(f"test ECE: {ece_before:.3f} before, {ece_after:.3f} after temperature scaling")
-assert T > 1, "the RNN is overconfident"
+assert tau > 1, "the RNN is overconfident"
 assert ece_after < 0.6 * ece_before, "temperature scaling should cut the in-distribution ECE"
 
 # %%
@@ -460,8 +461,8 @@ def reliability_diagram(ax, probs, labels, title, colour):
 
 # %% tags=["autograde-skip"]
 fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
-reliability_diagram(axes[0], probs_test, y_test, "test, as trained (T = 1)", P["vermillion"])
-reliability_diagram(axes[1], probs_scaled, y_test, f"test, temperature scaled (T = {T:.2f})",
+reliability_diagram(axes[0], probs_test, y_test, "test, as trained (τ = 1)", P["vermillion"])
+reliability_diagram(axes[1], probs_scaled, y_test, f"test, temperature scaled (τ = {tau:.2f})",
                     P["blue"])
 axes[0].set_ylabel("accuracy in the bin")
 plt.tight_layout()
@@ -470,19 +471,19 @@ plt.show()
 # %% [markdown]
 # As trained, the RNN sits below the diagonal: in almost every bin it is right less often than
 # it claims, most visibly in the right-most bin, which holds most recordings. After scaling, its
-# bins lie near the diagonal. But $T$ was fitted on data like the test set. Now two shifts,
-# with the same $T$: bursts at times never seen in training (notebook 02's shift), and
+# bins lie near the diagonal. But $\tau$ was fitted on data like the test set. Now two shifts,
+# with the same $\tau$: bursts at times never seen in training (notebook 02's shift), and
 # **another recording**, where the same bursts reach the electrode more weakly (amplitude 0.6
-# instead of 1, as from an electrode placed further from the source). "(T)" marks numbers
-# after scaling with the fitted $T$:
+# instead of 1, as from an electrode placed further from the source). "(τ)" marks numbers
+# after scaling with the fitted $\tau$:
 
 # %% tags=["autograde-skip"]
 shift_table = {}
-print(f"{'test set':>22} {'accuracy':>9} {'confidence (T)':>15} {'ECE, T = 1':>11} "
-      f"{'ECE (T)':>8}")
+print(f"{'test set':>22} {'accuracy':>9} {'confidence (τ)':>15} {'ECE, τ = 1':>11} "
+      f"{'ECE (τ)':>8}")
 for name in ["test", "bursts at new times", "another recording"]:
     logits, labels = eeg_logits[name]
-    before, after = (calibration.binary_probs(logits, t) for t in (1.0, T))
+    before, after = (calibration.binary_probs(logits, t) for t in (1.0, tau))
     shift_table[name] = dict(accuracy=(before.argmax(1) == labels).mean(),
                              confidence=after.max(1).mean(),
                              before=calibration.expected_calibration_error(before, labels),
@@ -498,15 +499,15 @@ fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
 for ax, name, colour in zip(axes, ["bursts at new times", "another recording"],
                             [P["green"], P["orange"]]):
     logits, labels = eeg_logits[name]
-    reliability_diagram(ax, calibration.binary_probs(logits, T), labels,
-                        f"{name}, temperature scaled (T = {T:.2f})", colour)
+    reliability_diagram(ax, calibration.binary_probs(logits, tau), labels,
+                        f"{name}, temperature scaled (τ = {tau:.2f})", colour)
 axes[0].set_ylabel("accuracy in the bin")
 plt.tight_layout()
 plt.show()
 
 # %% [markdown]
 # The two shifts behave differently. Bursts at new times cost some accuracy, but the RNN's
-# weights are shared across time, so its confidence falls with its accuracy and the fitted $T$
+# weights are shared across time, so its confidence falls with its accuracy and the fitted $\tau$
 # still holds. On another recording the evidence itself is weaker, the model's accuracy falls
 # further than its confidence, and the ECE grows again, with a temperature that was right a
 # moment ago. Nothing in the model's output warns you which case you are in.
