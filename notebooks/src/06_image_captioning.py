@@ -88,8 +88,8 @@ gallery(train_images[:12], [" ".join(caption) for caption in train_captions[:12]
 # ## 2. The model: a CNN sees, an RNN writes
 #
 # The **encoder** is a small CNN (`course_utils.models.ImageEncoder`): four stride-2
-# convolutions take the 64×64 image down to a 4×4 grid of 64 channels (the cell below prints
-# the shapes), which is flattened (so *where* things are survives, which the relations need) and
+# convolutions take the 64×64 image down to a 4×4 grid of 64 channels (printed and asserted
+# below), which is flattened (so *where* things are survives, which the relations need) and
 # projected to $v \in \mathbb{R}^{128}$.
 #
 # The **decoder** is the lecture's conditional RNN. At step $t$ it reads the embedding $x_t$ of
