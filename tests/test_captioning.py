@@ -9,8 +9,9 @@ from course_utils import checks, decoding
 from course_utils.checkpoints import manifest, sha256, DATA
 from course_utils.data.shapes import CaptionVocabulary, captions_for, make_scenes
 from course_utils.evaluation import bleu_scores, exact_match, objects_named
-from course_utils.models import Captioner, load_captioner
+from course_utils.models import AttentionDecoder, Captioner, ConditionalRNNDecoder, load_captioner
 from course_utils.train import caption_loss, fit_captioner
+from notebook_cells import notebook_definitions as _definitions
 
 VOCAB = CaptionVocabulary()
 
@@ -215,3 +216,62 @@ def test_exercise_checks_catch_wrong_answers(shipped, capsys):
         raise NotImplementedError()
     with pytest.raises(checks.ExerciseError, match="not implemented yet"):
         checks.check_greedy_ids(stub, model, VOCAB)
+
+
+# --- Notebook 06 defines the lesson's code in editable cells; the package keeps its own copy ---
+
+def notebook_definitions(*names):
+    return _definitions("06_image_captioning", *names,
+                        namespace={"torch": torch, "nn": torch.nn, "F": torch.nn.functional})
+
+
+def test_notebook_conditional_decoder_is_the_package_one():
+    Notebook = notebook_definitions("ConditionalRNNDecoder")["ConditionalRNNDecoder"]
+    torch.manual_seed(3)
+    ours = Notebook(len(VOCAB), D=12, E=5, H=7)
+    torch.manual_seed(3)
+    package = ConditionalRNNDecoder(len(VOCAB), D=12, E=5, H=7)
+    assert [(k, v.shape) for k, v in ours.state_dict().items()] == \
+        [(k, v.shape) for k, v in package.state_dict().items()]
+    assert all(torch.equal(a, b) for a, b in zip(ours.state_dict().values(),
+                                                 package.state_dict().values()))
+    generator = torch.Generator().manual_seed(0)
+    v = torch.randn(6, 12, generator=generator)
+    words = torch.randint(0, len(VOCAB), (6,), generator=generator)
+    h, h_package = ours.init_state(v), package.init_state(v)
+    assert torch.equal(h, h_package)
+    for _ in range(3):
+        (scores, h), (scores_package, h_package) = ours.step(words, h, v), \
+            package.step(words, h_package, v)
+        torch.testing.assert_close(scores, scores_package)
+        torch.testing.assert_close(h, h_package)
+        words = scores.argmax(dim=1)
+
+
+def test_notebook_caption_loss_is_the_package_one():
+    notebook_loss = notebook_definitions("caption_loss")["caption_loss"]
+    images, captions, _, _ = make_scenes(8, seed=2)
+    ids = torch.from_numpy(VOCAB.encode(captions, length=16))
+    for decoder in ("rnn", "attention"):
+        torch.manual_seed(1)
+        model = Captioner(len(VOCAB), decoder)
+        images_t = torch.from_numpy(images)
+        torch.testing.assert_close(notebook_loss(model, images_t, ids),
+                                   caption_loss(model, images_t, ids))
+
+
+def test_notebook_attention_step_is_the_package_one():
+    attention_step = notebook_definitions("attention_step")["attention_step"]
+    torch.manual_seed(2)
+    decoder = AttentionDecoder(len(VOCAB), D=10, E=6, H=9, A=5)
+    generator = torch.Generator().manual_seed(1)
+    grid = torch.randn(4, 16, 10, generator=generator)
+    words = torch.randint(0, len(VOCAB), (4,), generator=generator)
+    h = decoder.init_state(grid)
+    for _ in range(3):
+        ours, package = attention_step(decoder, words, h, grid), \
+            decoder.step_with_attention(words, h, grid)
+        for a, b in zip(ours, package):
+            torch.testing.assert_close(a, b)
+        torch.testing.assert_close(ours[2].sum(dim=1), torch.ones(4))
+        words, h = ours[0].argmax(dim=1), ours[1]

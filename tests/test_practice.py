@@ -5,6 +5,7 @@ import pytest
 
 from course_utils import calibration, checks, ngram
 from course_utils.data import ehr
+from notebook_cells import notebook_definitions
 
 # --- calibration ---------------------------------------------------------------------------
 
@@ -270,3 +271,23 @@ def test_benchmark_reports_both_figures(monkeypatch):
     assert set(figures) == {"beyond_ece_before", "beyond_ece_after"}
     assert figures["beyond_ece_before"]["value"] == 0.2 and figures["beyond_ece_after"]["value"] == 0.03
     assert all(f["better"] == "lower" for f in figures.values())
+
+
+def test_notebook_reliability_bins_are_the_package_ones():
+    # Notebook 08 defines reliability_bins in an editable cell; the package keeps its own.
+    ours = notebook_definitions("08_rnns_in_practice", "reliability_bins",
+                                namespace={"np": np})["reliability_bins"]
+    rng = np.random.default_rng(3)
+    for N, C, n_bins in [(500, 2, 10), (300, 4, 7), (5, 3, 20), (1, 2, 1)]:
+        probs = rng.dirichlet(np.ones(C) * 0.5, size=N)
+        probs[:2] = np.eye(C)[:2] if N >= 2 else probs[:2]         # confidence exactly 1
+        labels = rng.integers(0, C, N)
+        got, expected = ours(probs, labels, n_bins), calibration.reliability_bins(probs, labels,
+                                                                                n_bins)
+        for key in ("count", "confidence", "accuracy"):
+            np.testing.assert_allclose(got[key], expected[key], rtol=1e-12, equal_nan=True)
+    # confidences on (or, in floating point, near) the bin edges land in the same bins
+    edges = np.array([[0.5, 0.5], [0.3, 0.7], [0.2, 0.8], [0.0, 1.0]])
+    got = ours(edges, np.array([0, 1, 0, 1]), 10)
+    np.testing.assert_array_equal(got["count"], calibration.reliability_bins(
+        edges, np.array([0, 1, 0, 1]), 10)["count"])

@@ -10,8 +10,8 @@
 # image*: it writes a caption one word at a time, each word fed back in, as in notebook 03.
 #
 # After this notebook you will be able to
-# - build a captioner from a small CNN and the lecture's conditional RNN (and an LSTM variant that
-#   sees the image only once);
+# - build a captioner from a small CNN and the lecture's conditional RNN (and an LSTM variant whose
+#   initial state is set from the image), and say how Show and Tell feeds the image instead;
 # - train it with teacher forcing, and decode greedily, by sampling, and with beam search;
 # - score captions with BLEU-1..4 and exact match;
 # - let the decoder *attend* to parts of the image, and see where it looks for each word;
@@ -22,17 +22,19 @@
 # live run shows the loss falling). Two graded exercises (5 points).
 
 # %%
-import inspect
+import functools
 import textwrap
 
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+import torch.nn as nn
+import torch.nn.functional as F
 
 from course_utils import checks, decoding, plots, train
 from course_utils.data.shapes import CaptionVocabulary, make_scenes
 from course_utils.evaluation import bleu_scores, exact_match, objects_named
-from course_utils.models import Captioner, ConditionalRNNDecoder, LSTMDecoder, load_captioner
+from course_utils.models import AttentionDecoder, Captioner, load_captioner
 from course_utils.runtime import device, seed_everything
 
 seed_everything(0)
@@ -85,30 +87,68 @@ gallery(train_images[:12], [" ".join(caption) for caption in train_captions[:12]
 # %% [markdown]
 # ## 2. The model: a CNN sees, an RNN writes
 #
-# The **encoder** is a small CNN: four stride-2 convolutions take the 64×64 image down to a
-# 4×4 grid of 32 channels, which is flattened (so *where* things are survives, which the
-# relations need) and projected to $v \in \mathbb{R}^{128}$.
+# The **encoder** is a small CNN (`course_utils.models.ImageEncoder`): four stride-2
+# convolutions take the 64×64 image down to a 4×4 grid of 64 channels (printed and asserted
+# below), which is flattened (so *where* things are survives, which the relations need) and
+# projected to $v \in \mathbb{R}^{128}$.
 #
 # The **decoder** is the lecture's conditional RNN. At step $t$ it reads the embedding $x_t$ of
 # the previous word, updates $h_t = \tanh(W_{xh} x_t + W_{hh} h_{t-1} + W_{ih} v)$, and scores
-# every word of the vocabulary, $y_t = W_{hy} h_t$. Here it is, written out:
+# every word of the vocabulary, $y_t = W_{hy} h_t$. Here it is, in a cell you can edit and
+# re-run (the package keeps the same class, `course_utils.models.ConditionalRNNDecoder`, for the
+# scripts and tests; `tests/test_captioning.py` checks that the two agree):
 
 # %%
-print(inspect.getsource(ConditionalRNNDecoder.step))
+class ConditionalRNNDecoder(nn.Module):
+    """h_t = tanh(W_xh x_t + W_hh h_{t-1} + W_ih v), y_t = W_hy h_t.
+    init_state(v: (N, D)) -> h: (N, H); step(words: (N,), h, v) -> (scores (N, V), h)."""
+
+    def __init__(self, vocab_size, D=128, E=32, H=128):
+        super().__init__()
+        self.embed = nn.Embedding(vocab_size, E)   # x_t: the previous word, as a vector
+        self.W_xh = nn.Linear(E, H)                # its bias is the b of the recurrence
+        self.W_hh = nn.Linear(H, H, bias=False)
+        self.W_ih = nn.Linear(D, H, bias=False)    # the one new term: the image
+        self.W_hy = nn.Linear(H, vocab_size)
+        self.H = H
+
+    def init_state(self, v):
+        return v.new_zeros(v.shape[0], self.H)     # h_0 = 0: the image comes in through W_ih v
+
+    def step(self, words, h, v):
+        h = torch.tanh(self.W_xh(self.embed(words)) + self.W_hh(h) + self.W_ih(v))
+        return self.W_hy(h), h
+
+# %% [markdown]
+# The captioner is the package's CNN with this decoder plugged in:
+
+# %%
 model = Captioner(len(vocab), decoder="rnn")
+model.decoder = ConditionalRNNDecoder(len(vocab))      # the class above
 images = torch.from_numpy(train_images[:4])
+grid = model.encoder.conv(images)                      # the CNN before its projection
 v = model.encoder(images)
-print("images", tuple(images.shape), "-> v", tuple(v.shape))
+print("images", tuple(images.shape), "-> grid", tuple(grid.shape), "-> v", tuple(v.shape))
+assert tuple(grid.shape[1:]) == (64, 4, 4), "a 4x4 grid of 64 channels"
 for name, p in model.decoder.named_parameters():
     print(f"  {name:14} {tuple(p.shape)}")
 print(f"{sum(p.numel() for p in model.parameters()):,} parameters in all")
 
 # %% [markdown]
-# The common alternative (Show and Tell, Vinyals et al. 2015) lets the image set the initial
-# state of an LSTM and never shows it again:
-
-# %%
-print(inspect.getsource(LSTMDecoder.init_state))
+# **Three ways to give the image to the decoder.** They are easy to mix up, so here they are
+# side by side:
+#
+# | design | where the image enters | who |
+# |---|---|---|
+# | $W_{ih} v$ in **every** step | $h_t = \tanh(W_{xh} x_t + W_{hh} h_{t-1} + W_{ih} v)$ | the lecture's slide (CS231n); LRCN (Donahue et al. 2015) also gives the LSTM the image features at every step |
+# | the image as the **first input**, once | $x_{-1} = W_e\,\mathrm{CNN}(I)$, then the words; $h$ starts at zero | Show and Tell (Vinyals et al. 2015) |
+# | the image sets the **initial state** | $h_0 = \tanh(W_{h0} v),\; c_0 = W_{c0} v$, never seen again | Show, Attend and Tell (Xu et al. 2015) sets $h_0, c_0$ from the image this way; many tutorials too |
+#
+# Our `"lstm"` decoder (`course_utils.models.LSTMDecoder`) is the third design, not Show and
+# Tell's: the two differ only in how the image reaches the first state (through the LSTM's gates
+# as an input, or written directly into $h_0, c_0$). Vinyals et al. report that giving the image
+# at *every* step, as the lecture does, did worse for them: the network could exploit noise in
+# the image and overfitted more easily. Section 6 compares our first and third designs.
 
 # %% [markdown]
 # ## 3. Teacher forcing
@@ -140,18 +180,32 @@ def teacher_forcing_pairs(ids):
 checks.check_teacher_forcing_pairs(teacher_forcing_pairs, vocab)
 
 # %% [markdown]
-# The loss is the mean cross-entropy of the targets, padding ignored. An untrained model
-# should be near $\ln V$ (uniform over the vocabulary). A short live run (150 steps of 64
-# captions, about 20 s on a laptop) shows it fall:
+# The loss is the mean cross-entropy of the targets, padding ignored,
+# $\mathcal{L} = -\frac{1}{\#\text{targets}} \sum_{n, t} \log p(w_{n,t+1} \mid w_{n,\le t}, v_n)$.
+# Here it is (the package's `train.caption_loss`, which the training loop below calls, is the
+# same function):
 
 # %%
-print(inspect.getsource(train.caption_loss))
+def caption_loss(model, images, ids):
+    """images: (N, 3, 64, 64), ids: (N, L) from <start> to <end>, then padding (id 0) ->
+    mean cross-entropy in nats per target word."""
+    scores = model(images, ids[:, :-1])                    # (N, L - 1, V): reads <start> .. w_L-1
+    targets = ids[:, 1:]                                   # (N, L - 1): should say w_1 .. <end>
+    return F.cross_entropy(scores.reshape(-1, scores.shape[-1]), targets.reshape(-1),
+                           ignore_index=0)
+
+# %% [markdown]
+# An untrained model should be near $\ln V$ (uniform over the vocabulary). A short live run
+# (150 steps of 64 captions, about 20 s on a laptop) shows it fall:
+
+# %%
 ids = torch.from_numpy(vocab.encode(train_captions, length=16))
 images = torch.from_numpy(train_images)
 torch.manual_seed(0)
 model = Captioner(len(vocab), decoder="rnn")  # a fresh one, also when this cell runs again
+model.decoder = ConditionalRNNDecoder(len(vocab))
 with torch.no_grad():
-    untrained = train.caption_loss(model, images[:500], ids[:500]).item()
+    untrained = caption_loss(model, images[:500], ids[:500]).item()
 print(f"untrained: {untrained:.2f} nats per word; ln V = {np.log(len(vocab)):.2f}")
 assert abs(untrained - np.log(len(vocab))) < 0.3, "an untrained model should be near uniform"
 
@@ -181,6 +235,21 @@ for decoder in ("rnn", "lstm", "attention"):
     e = entries[decoder]
     print(f"{decoder}: {e['seconds'] / 60:.0f} min, {e['steps']:,} steps; validation BLEU-4 "
           f"{e['valid_bleu4']:.3f}, exact {e['valid_exact']:.3f}")
+
+# %% [markdown]
+# The shipped conditional RNN was trained with the package's decoder. Its weights fit the class
+# you read in section 2 (same names, same shapes), and give the same scores:
+
+# %%
+yours = ConditionalRNNDecoder(len(vocab))
+yours.load_state_dict(captioners["rnn"].decoder.state_dict())
+with torch.no_grad():
+    v = captioners["rnn"].encoder(torch.from_numpy(train_images[:8]))
+    words = torch.full((8,), vocab.index["<start>"])
+    gap = (yours.step(words, yours.init_state(v), v)[0]
+           - captioners["rnn"].decoder.step(words, captioners["rnn"].decoder.init_state(v), v)[0])
+print(f"largest difference in the first step's scores: {gap.abs().max():.1e}")
+assert gap.abs().max() < 1e-5, "section 2's decoder should be the package's"
 
 # %% tags=["autograde-skip"]
 fig, ax = plt.subplots(figsize=(8, 3))
@@ -229,7 +298,7 @@ def greedy_ids(model, images, vocab, max_length=16):
 checks.check_greedy_ids(greedy_ids, captioners["rnn"], vocab)
 
 # %% [markdown]
-# **Sampling** draws each word from $\text{softmax}(y_t / T)$ instead, as in notebook 03: low
+# **Sampling** draws each word from $\text{softmax}(y_t / \tau)$ instead, as in notebook 03: low
 # temperature is near greedy, high temperature invents. Five samples per temperature, for one
 # test scene:
 
@@ -244,7 +313,7 @@ generator = torch.Generator().manual_seed(0)
 for temperature in (0.5, 2.0, 5.0):
     samples = decoding.sample(captioners["rnn"], test_x[shown:shown + 1].expand(5, -1, -1, -1),
                               vocab, temperature, generator=generator)
-    print(f"T = {temperature}:")
+    print(f"τ = {temperature}:")
     for words in samples:
         print("   ", " ".join(words), "" if words in test_refs[shown] else "   <- not a reference")
 
@@ -338,10 +407,36 @@ for g, refs, ok in zip(generated, test_refs, right):
 #
 # The lecture's equation, with $v$ replaced by $z_t$: an image summary that changes with every
 # word. The same idea, with the decoder's own past words as the things attended to, is the
-# heart of the transformer (notebook 07).
+# heart of the transformer (notebook 07). Here is one step, written with the shipped attention
+# decoder's weights (`decoder.W_a` is $W_a$, and so on; its first state is
+# $h_0 = \tanh(W_\text{init}\, \bar a)$, from the mean of the grid, as in Xu et al.):
 
 # %%
-print(inspect.getsource(captioners["attention"].decoder.step_with_attention))
+def attention_step(decoder, words, h, grid):
+    """words: (N,), h: (N, H), grid: (N, 16, D), the a_i ->
+    (scores (N, V), the new h (N, H), alpha (N, 16))."""
+    e = decoder.w(torch.tanh(decoder.W_a(grid) + decoder.W_h(h)[:, None])).squeeze(2)  # (N, 16)
+    alpha = torch.softmax(e, dim=1)
+    z = (alpha[:, :, None] * grid).sum(dim=1)                                           # (N, D)
+    h = torch.tanh(decoder.W_xh(decoder.embed(words)) + decoder.W_hh(h) + decoder.W_ih(z))
+    return decoder.W_hy(h), h, alpha
+
+# %% [markdown]
+# It agrees with the package's `AttentionDecoder.step_with_attention`, so we let the shipped
+# model step with it from here on: edit `attention_step`, re-run these cells and the maps below
+# follow your version.
+
+# %%
+attention_decoder = captioners["attention"].decoder
+with torch.no_grad():
+    a = captioners["attention"].encoder(torch.from_numpy(train_images[:8]))     # (8, 16, D)
+    h0, words = attention_decoder.init_state(a), torch.full((8,), vocab.index["<start>"])
+    ours = attention_step(attention_decoder, words, h0, a)
+    package = AttentionDecoder.step_with_attention(attention_decoder, words, h0, a)
+gaps = [float((x - y).abs().max()) for x, y in zip(ours, package)]
+print("largest differences (scores, h, alpha):", ", ".join(f"{g:.1e}" for g in gaps))
+assert max(gaps) < 1e-5
+attention_decoder.step_with_attention = functools.partial(attention_step, attention_decoder)
 
 # %% tags=["autograde-skip"]
 def show_attention(index):
@@ -457,3 +552,20 @@ assert scores[("rnn", "holdout")]["exact"] < scores[("rnn", "greedy")]["exact"] 
 #   where the model looked.
 # - A model trained on a distribution describes that distribution. An unseen combination and a
 #   busier scene are our version of the lecture's cat in a fur coat.
+#
+# ## Review questions
+#
+# The lecture's summary questions (deck 002) that this notebook can answer; try them before
+# moving on.
+#
+# 1. *What is a feedforward neural network?* Which part of the captioner is one, and which part
+#    is not, and why must it not be?
+# 2. *Why do we need a convolutional neural network?* A dense layer from the 64×64×3 image to
+#    the encoder's first 32×32×32 output would need how many weights, against the
+#    $3 \cdot 3 \cdot 3 \cdot 32 + 32$ of its first convolution?
+# 3. *What is the main component of CNNs?* Name it in `ImageEncoder`, and say what the stride of
+#    2 does to the grid at each of the four layers.
+# 4. *How does an RNN handle the data?* Trace the caption `<start> a red circle <end>` through
+#    `ConditionalRNNDecoder.step` during training (teacher forcing) and at test time (greedy).
+# 5. *What is the main difference between an RNN and an LSTM?* Write both decoders' state
+#    updates, and use section 6's table to say which wrote better captions here.

@@ -20,8 +20,6 @@
 # character model ships with the course). Two graded exercises (5 points).
 
 # %%
-import inspect
-
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
@@ -50,11 +48,13 @@ P = plots.PALETTE
 # $$p(x_t \mid x_1, \dots, x_{t-1}) \approx p(x_t \mid x_{t-n+1}, \dots, x_{t-1}),$$
 #
 # estimated by counting in the training text. An RNN makes no such cut: its state $h_{t-1}$ is a
-# summary of *everything* read so far. The lecture's slide names three differences: **no Markov
-# assumption**, **long-term dependencies**, and **smoothing**, which counts need and an RNN does
-# not. Why counts need it: a context of 6 characters has $76^6 \approx 2 \times 10^{11}$ possible
-# values, and a million characters of Shakespeare show a vanishing fraction of them. Count the
-# sparsity on the course's split:
+# summary of *everything* read so far. The lecture's slide ("RNN vs Markov", deck 003) lists five
+# differences: **(1) no Markov assumption**, **(2) long-term dependencies**, **(3) representational
+# power**, **(4) "intelligent smoothing** by taking into account syntactic and semantic
+# features", and **(5) transfer learning**. This section measures the first four on the same
+# text and ends with the fifth. Smoothing first, which counts need: a context of 6 characters has
+# $76^6 \approx 2 \times 10^{11}$ possible values, and a million characters of Shakespeare show a
+# vanishing fraction of them. Count the sparsity on the course's split:
 
 # %% tags=["autograde-skip"]
 train_text, valid_text, provenance = load_shakespeare()
@@ -184,11 +184,51 @@ assert truncated[32] < min(ngram_sample_bits.values()) - 0.1 < truncated[4], "lo
 # Held to a few characters (and started from a zero state, which it never met in training) the
 # LSTM does worse than counting; given a little more context than any useful n-gram it passes
 # the best of them, and with its state carried through the whole text it does better still.
-# That is the lecture's "no Markov assumption" and "long-term dependencies", measured. An
-# n-gram cannot use a context of 32 characters (the table at the top of this section shows how
-# fast even 6-character contexts run out), while the RNN's state is not a lookup key: similar
-# histories give similar states, so what it learned from one context carries over to contexts
-# it never saw, and nothing needs smoothing.
+# An n-gram cannot use a context of 32 characters: the table at the top of this section shows
+# how fast even 6-character contexts run out.
+#
+# **The slide's five differences, one by one**, with this section's numbers (the cell below
+# computes the two not yet printed):
+
+# %% tags=["autograde-skip"]
+lstm_weights = sum(p.numel() for p in lstm.parameters())
+table_numbers = {n: sum(len(t["pairs"]) + len(t["contexts"]) for t in counts["tables"][:n])
+                 for n in orders}                     # counts an n-gram model keeps
+print(f"LSTM: {lstm_weights:,} weights; n-gram tables: "
+      + ", ".join(f"n = {n}: {table_numbers[n]:,}" for n in (5, 7)) + " counts")
+unseen = ~np.isin(ngram.context_codes(valid_ids, 6, V), counts["tables"][6]["contexts"])
+unseen = unseen[positions.ravel()]                    # on the LSTM's characters
+unseen_bits = {n: ngram_nats["interpolated (Witten-Bell)"][n][positions.ravel()][unseen].mean()
+               / np.log(2) for n in orders}
+lstm_unseen_bits = lstm_nats.ravel()[unseen].mean() / np.log(2)
+print(f"{unseen.mean():.1%} of the characters follow a 6-character context never seen in "
+      f"training; there the LSTM scores {lstm_unseen_bits:.3f} bits/char, the interpolated "
+      f"7-gram {unseen_bits[7]:.3f}, 6-gram {unseen_bits[6]:.3f}, the best n-gram (n = "
+      f"{min(unseen_bits, key=unseen_bits.get)}) {min(unseen_bits.values()):.3f}")
+assert lstm_unseen_bits < min(unseen_bits.values()) - 0.1, "the RNN smooths better"
+
+# %% [markdown]
+# 1. **No Markov assumption.** An n-gram's prediction is a function of the last $n - 1$
+#    characters and nothing else; the LSTM's is a function of its state, which the whole text
+#    so far has written. Cut the LSTM to a fixed window (the plot above) and it loses its lead.
+# 2. **Long-term dependencies.** The n-grams stop gaining at $n = 4$ or 5 and then get *worse*;
+#    the LSTM keeps gaining from 4 to 32 characters of context, and more with its state carried
+#    (the plot's blue points and dashed line).
+# 3. **Representational power.** The 7-gram keeps about as many numbers as the LSTM has weights
+#    (printed above), yet scores worse than the 5-gram: its counts are a lookup table, one entry
+#    per context it happened to see, and most are seen once. The LSTM's weights compute a
+#    function of any history, so its numbers are shared by every context.
+# 4. **Intelligent smoothing.** The n-gram smooths by rule: an unseen context falls back to a
+#    shorter one (for those characters the 7-gram scores the same as the 6-gram, and worse than
+#    the 5-gram). The LSTM's state is not a lookup key: histories that are alike in spelling,
+#    grammar or meaning give nearby states, so an unseen context is treated like the seen ones
+#    it resembles. On the characters after an unseen 6-character context it beats the best
+#    n-gram by the margin printed above.
+# 5. **Transfer learning.** Counts of Shakespeare say nothing about a context Shakespeare never
+#    wrote, and cannot be reused for another task. An RNN's weights can start another model
+#    and be fine-tuned on a little new data. Choi et al. (2016) report that Doctor AI (section
+#    2), trained on one health system's records, could be adapted this way to another
+#    institution's much smaller data set (MIMIC-II), starting from the trained weights.
 #
 # ## 2. In the clinic
 #
@@ -202,12 +242,13 @@ assert truncated[32] < min(ngram_sample_bits.values()) - 0.1 < truncated[4], "lo
 # names to read easily, but the rule behind the label is invented, not medicine). The log-odds
 # of future heart failure are a base value, plus a little for a few risk codes wherever they
 # appear, plus `order_effect` if code A comes at an earlier visit than code B. Most patients
-# have both A and B, in either order with equal chance:
+# have both A and B, in either order with equal chance. The recipe's knobs are visits per
+# patient (min, max), background codes per visit (min, max) and `order_effect`, in log-odds:
 
 # %% tags=["autograde-skip"]
-print(inspect.signature(make_ehr))
-x_ehr, lengths, y_ehr, pattern = make_ehr(3000, seed=0)
-x_ehr_test, _, y_ehr_test, pattern_test = make_ehr(2000, seed=1)
+recipe = dict(visits=(4, 12), codes_per_visit=(1, 3), order_effect=3.0)  # make_ehr's defaults
+x_ehr, lengths, y_ehr, pattern = make_ehr(3000, **recipe, seed=0)
+x_ehr_test, _, y_ehr_test, pattern_test = make_ehr(2000, **recipe, seed=1)
 print("x:", x_ehr.shape, "= (patients, visits, codes); A, B =", ORDER_PAIR)
 print(f"heart failure in {y_ehr.mean():.0%} of patients; A then B: {(pattern == 1).mean():.0%}, "
       f"B then A: {(pattern == -1).mean():.0%}, not both: {(pattern == 0).mean():.0%}")
@@ -362,10 +403,24 @@ with torch.no_grad():
 #
 # $$\mathrm{ECE} = \sum_{b=1}^{B} \frac{n_b}{N} \left| \mathrm{acc}_b - \mathrm{conf}_b \right|.$$
 #
-# `course_utils.calibration` computes both (you will write ECE yourself in Exercise 1):
+# Here are the diagram's numbers, in a cell you can edit (the package's
+# `calibration.reliability_bins` is the same function, with input checks; a test checks that they
+# agree). You will write the ECE yourself in Exercise 1; until then we use the package's.
+
+# %%
+def reliability_bins(probs, labels, n_bins=10):
+    """probs: (N, C) NumPy, labels: (N,) ints -> dict of (n_bins,) arrays: count, confidence
+    (mean confidence in the bin), accuracy (fraction right); NaN in an empty bin."""
+    confidence = probs.max(axis=1)                                       # (N,)
+    correct = (probs.argmax(axis=1) == labels).astype(np.float64)        # (N,)
+    # bin b holds confidences in (b / n_bins, (b + 1) / n_bins]; the first bin also holds 0
+    which = np.clip(np.ceil(confidence * n_bins).astype(np.int64) - 1, 0, n_bins - 1)
+    count = np.bincount(which, minlength=n_bins)
+    with np.errstate(invalid="ignore", divide="ignore"):                # 0 / 0 in empty bins
+        return dict(count=count, confidence=np.bincount(which, confidence, n_bins) / count,
+                    accuracy=np.bincount(which, correct, n_bins) / count)
 
 # %% tags=["autograde-skip"]
-print(inspect.getsource(calibration.reliability_bins).split('"""')[2])
 logits_test, y_test = eeg_logits["test"]
 probs_test = calibration.binary_probs(logits_test)
 ece_before = calibration.expected_calibration_error(probs_test, y_test)
@@ -374,24 +429,25 @@ print(f"test accuracy {(probs_test.argmax(1) == y_test).mean():.3f}, mean confid
 
 # %% [markdown]
 # **Temperature scaling** (Guo et al. 2017) is the simplest fix: divide every logit by one
-# number $T$, $\;p = \sigma(s / T)$, with $T$ chosen to minimise the negative log-likelihood on
-# the *validation* set (never the test set, or the test would no longer test anything). $T > 1$
-# softens the probabilities; the predicted class, and so the accuracy, do not change.
+# number $\tau$ (the temperature of notebook 03's sampling), $\;p = \sigma(s / \tau)$, with
+# $\tau$ chosen to minimise the negative log-likelihood on the *validation* set (never the test
+# set, or the test would no longer test anything). $\tau > 1$ softens the probabilities; the
+# predicted class, and so the accuracy, do not change.
 
 # %% tags=["autograde-skip"]
-T = calibration.fit_temperature(*eeg_logits["validation"])
-nll = {t: calibration.binary_nll(*eeg_logits["validation"], t) for t in (1.0, T)}
-print(f"fitted on validation: T = {T:.2f}; validation NLL {nll[1.0]:.3f} -> {nll[T]:.3f} nats")
-probs_scaled = calibration.binary_probs(logits_test, T)
+tau = calibration.fit_temperature(*eeg_logits["validation"])
+nll = {t: calibration.binary_nll(*eeg_logits["validation"], t) for t in (1.0, tau)}
+print(f"fitted on validation: τ = {tau:.2f}; validation NLL {nll[1.0]:.3f} -> {nll[tau]:.3f} nats")
+probs_scaled = calibration.binary_probs(logits_test, tau)
 ece_after = calibration.expected_calibration_error(probs_scaled, y_test)
 print(f"test ECE: {ece_before:.3f} before, {ece_after:.3f} after temperature scaling")
-assert T > 1, "the RNN is overconfident"
+assert tau > 1, "the RNN is overconfident"
 assert ece_after < 0.6 * ece_before, "temperature scaling should cut the in-distribution ECE"
 
 # %%
 def reliability_diagram(ax, probs, labels, title, colour):
     """Accuracy against mean confidence per bin (dots sized by count), and the diagonal."""
-    bins = calibration.reliability_bins(probs, labels, n_bins=10)
+    bins = reliability_bins(probs, labels, n_bins=10)                 # the cell above
     full = bins["count"] > 0
     ax.plot([0.5, 1], [0.5, 1], color="0.5", ls=":", label="calibrated")
     ax.plot(bins["confidence"][full], bins["accuracy"][full], color=colour, marker="o",
@@ -405,8 +461,8 @@ def reliability_diagram(ax, probs, labels, title, colour):
 
 # %% tags=["autograde-skip"]
 fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
-reliability_diagram(axes[0], probs_test, y_test, "test, as trained (T = 1)", P["vermillion"])
-reliability_diagram(axes[1], probs_scaled, y_test, f"test, temperature scaled (T = {T:.2f})",
+reliability_diagram(axes[0], probs_test, y_test, "test, as trained (τ = 1)", P["vermillion"])
+reliability_diagram(axes[1], probs_scaled, y_test, f"test, temperature scaled (τ = {tau:.2f})",
                     P["blue"])
 axes[0].set_ylabel("accuracy in the bin")
 plt.tight_layout()
@@ -415,19 +471,19 @@ plt.show()
 # %% [markdown]
 # As trained, the RNN sits below the diagonal: in almost every bin it is right less often than
 # it claims, most visibly in the right-most bin, which holds most recordings. After scaling, its
-# bins lie near the diagonal. But $T$ was fitted on data like the test set. Now two shifts,
-# with the same $T$: bursts at times never seen in training (notebook 02's shift), and
+# bins lie near the diagonal. But $\tau$ was fitted on data like the test set. Now two shifts,
+# with the same $\tau$: bursts at times never seen in training (notebook 02's shift), and
 # **another recording**, where the same bursts reach the electrode more weakly (amplitude 0.6
-# instead of 1, as from an electrode placed further from the source). "(T)" marks numbers
-# after scaling with the fitted $T$:
+# instead of 1, as from an electrode placed further from the source). "(τ)" marks numbers
+# after scaling with the fitted $\tau$:
 
 # %% tags=["autograde-skip"]
 shift_table = {}
-print(f"{'test set':>22} {'accuracy':>9} {'confidence (T)':>15} {'ECE, T = 1':>11} "
-      f"{'ECE (T)':>8}")
+print(f"{'test set':>22} {'accuracy':>9} {'confidence (τ)':>15} {'ECE, τ = 1':>11} "
+      f"{'ECE (τ)':>8}")
 for name in ["test", "bursts at new times", "another recording"]:
     logits, labels = eeg_logits[name]
-    before, after = (calibration.binary_probs(logits, t) for t in (1.0, T))
+    before, after = (calibration.binary_probs(logits, t) for t in (1.0, tau))
     shift_table[name] = dict(accuracy=(before.argmax(1) == labels).mean(),
                              confidence=after.max(1).mean(),
                              before=calibration.expected_calibration_error(before, labels),
@@ -443,15 +499,15 @@ fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
 for ax, name, colour in zip(axes, ["bursts at new times", "another recording"],
                             [P["green"], P["orange"]]):
     logits, labels = eeg_logits[name]
-    reliability_diagram(ax, calibration.binary_probs(logits, T), labels,
-                        f"{name}, temperature scaled (T = {T:.2f})", colour)
+    reliability_diagram(ax, calibration.binary_probs(logits, tau), labels,
+                        f"{name}, temperature scaled (τ = {tau:.2f})", colour)
 axes[0].set_ylabel("accuracy in the bin")
 plt.tight_layout()
 plt.show()
 
 # %% [markdown]
 # The two shifts behave differently. Bursts at new times cost some accuracy, but the RNN's
-# weights are shared across time, so its confidence falls with its accuracy and the fitted $T$
+# weights are shared across time, so its confidence falls with its accuracy and the fitted $\tau$
 # still holds. On another recording the evidence itself is weaker, the model's accuracy falls
 # further than its confidence, and the ECE grows again, with a temperature that was right a
 # moment ago. Nothing in the model's output warns you which case you are in.
@@ -687,7 +743,19 @@ checks.check_sensor_filter(sensor_filter)
 # - The acquisition can be a layer: trained with the network, a colour filter (or a k-space
 #   mask) learns what the task needs, and inherits the task's and the data's limits.
 #
-# ## What's next
+# ## Review questions
+#
+# The lecture's summary questions (deck 002) that this notebook can answer:
+#
+# 1. *What are some examples of time-series data?* Name the three in this notebook (one is not
+#    a series of numbers at equal time steps) and say what one step of each is.
+# 2. *How does an RNN handle the data?* Contrast how the n-gram model and the LSTM of section 1
+#    turn the characters before position $t$ into a prediction, and what each must store.
+# 3. Which of the slide's five differences between RNNs and Markov models does section 2's
+#    order effect (A then B) illustrate, and why can the bag of codes not learn it however long
+#    it trains?
+# 4. *What is the main difference between an RNN and an LSTM?* Section 3's EEG model is an
+#    LSTM; what would you expect of a plain tanh RNN on recordings of 48 frames, and why?
 #
 # To go further: the lecture's reading (the Deep
 # Learning Book's chapter 10, CS231n's lecture 10), Guo et al. (2017) *On Calibration of Modern
