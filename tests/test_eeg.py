@@ -328,3 +328,23 @@ def test_notebook_fit_classifier_agrees_with_the_package():
         model = RNNClassifier(3, hidden=4, cell="lstm")
         runs.append((fit(model, x, y, epochs=3, seed=2)["losses"], model(x).detach()))
     assert np.allclose(runs[0][0], runs[1][0]) and torch.allclose(runs[0][1], runs[1][1])
+
+
+@pytest.mark.parametrize("marker, package_class, args", [
+    ("class WindowCNN(", WindowCNN, dict(features=16, window=5, stride=2)),
+    ("class RNNClassifier(", RNNClassifier, dict(features=16, hidden=8, cell="lstm", readout="max")),
+    ("class RNNClassifier(", RNNClassifier,
+     dict(features=16, hidden=8, cell="gru", bidirectional=True, readout="mean")),
+])
+def test_notebook_models_agree_with_the_package(marker, package_class, args):
+    space = {"np": np, "torch": torch, "nn": torch.nn}
+    exec(_notebook_cell("02_eeg_classification.ipynb", marker), space)
+    torch.manual_seed(0)
+    ours = space[marker.split()[1].rstrip("(")](**args).eval()
+    torch.manual_seed(0)
+    theirs = package_class(**args).eval()
+    assert all(torch.equal(a, b) for a, b in zip(ours.state_dict().values(),
+                                                  theirs.state_dict().values()))
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    x = torch.randn(3, 48, 16)
+    assert torch.allclose(ours(x), theirs(x))

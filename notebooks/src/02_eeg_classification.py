@@ -30,7 +30,7 @@ from course_utils import checks, plots, train
 from course_utils.data import eeg
 from course_utils.data.scp1 import PUBLISHED_TEST_ACCURACY, load_scp1
 from course_utils.eeg_models import load_scp1_ensemble
-from course_utils.models import DenseClassifier, RNNClassifier, WindowCNN
+from course_utils.models import DenseClassifier
 from course_utils.runtime import device, seed_everything
 from tqdm.auto import tqdm
 
@@ -261,10 +261,34 @@ checks.check_sliding_windows(sliding_windows)
 # %% [markdown]
 # `WindowCNN` does the same with `Tensor.unfold`, then runs two small convolutions over each
 # window's 5 frames and takes the strongest response. It has far fewer weights than the dense
-# network, and they do not depend on *where* the window is:
+# network, and they do not depend on *where* the window is. Here it is, in a cell you can edit
+# (the package's `course_utils.models.WindowCNN`, which the benchmarks use, is the same model; a
+# test checks that they agree):
+
+# %%
+import torch.nn as nn
+
+
+class WindowCNN(nn.Module):
+    """forward(x: (N, T, F)) -> logits (N,), the most scared window's; window_logits -> (N, W)."""
+
+    def __init__(self, features, window=10, stride=5, channels=16):
+        super().__init__()
+        self.features, self.window, self.stride = features, window, stride
+        self.conv = nn.Sequential(nn.Conv1d(features, channels, 3, padding=1), nn.ReLU(),
+                                  nn.Conv1d(channels, channels, 3, padding=1), nn.ReLU())
+        self.score = nn.Linear(channels, 1)
+
+    def window_logits(self, x):
+        windows = x.unfold(1, self.window, self.stride)          # (N, W, F, window)
+        N, W = windows.shape[:2]
+        features = self.conv(windows.reshape(N * W, self.features, self.window))
+        return self.score(features.max(dim=2).values).view(N, W)   # strongest response
+
+    def forward(self, x):
+        return self.window_logits(x).max(dim=1).values
 
 # %% tags=["autograde-skip"]
-print(inspect.getsource(WindowCNN.window_logits))
 window_cnn = fit_and_score("window CNN", lambda: WindowCNN(16, window=5, stride=2), burst_train,
                            {"in distribution": burst_test, "shifted": burst_shifted})
 
@@ -323,8 +347,35 @@ prediction = {"dense": {"shifted": "fails", "two-part": "works"},
               "RNN (LSTM)": {"shifted": "works", "two-part": "works"}}
 ### END SOLUTION
 
+# %% [markdown]
+# The model, in a cell you can edit (as for the window CNN, the package's
+# `course_utils.models.RNNClassifier` is the same model, and a test checks that they agree):
+
+# %%
+class RNNClassifier(nn.Module):
+    """A GRU / LSTM / RNN reads x: (N, T, F); a linear read-out scores every step,
+    s_t = w . h_t + b. forward -> the recording's logit (N,): max_t s_t (readout="max"), their
+    mean ("mean") or the last one ("last"); step_logits -> (N, T)."""
+
+    def __init__(self, features, hidden=32, cell="gru", bidirectional=False, readout="max"):
+        super().__init__()
+        self.config = dict(features=features, hidden=hidden, cell=cell,
+                           bidirectional=bidirectional, readout=readout)
+        layer = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[cell]
+        self.rnn = layer(features, hidden, batch_first=True, bidirectional=bidirectional)
+        self.score = nn.Linear(hidden * (2 if bidirectional else 1), 1)
+
+    def step_logits(self, x):
+        states, _ = self.rnn(x)                                   # (N, T, H or 2H)
+        return self.score(states).squeeze(2)                      # s_t for every step
+
+    def forward(self, x):
+        steps = self.step_logits(x)
+        if self.config["readout"] == "last":
+            return steps[:, -1]
+        return steps.mean(dim=1) if self.config["readout"] == "mean" else steps.max(dim=1).values
+
 # %% tags=["autograde-skip"]
-print(inspect.getsource(RNNClassifier.forward))
 make_rnn = lambda: RNNClassifier(16, hidden=32, cell="lstm", readout="max")
 rnn = fit_and_score("RNN (LSTM)", make_rnn, burst_train,
                     {"in distribution": burst_test, "shifted": burst_shifted})
