@@ -652,10 +652,16 @@ print(f"best cross-validated accuracy with re-referencing {grid_cv[True]:.3f}, w
 print(f"single models on the test set: mean {np.mean(entry['single_model_test_accuracy']):.3f}; "
       f"their ensemble {scp1_rnn_accuracy:.3f}")
 assert grid_cv[True] > grid_cv[False], "re-referencing helped in cross-validation"
+goal_gap = scp1_rnn_accuracy - goal
+print(f"against the goal (HIVE-COTE 2, {goal}): {goal_gap * n_test:+.1f} test trials")
+assert abs(goal_gap) < standard_error, "within one standard error of the goal, either side"
 
 # %% [markdown]
 # - With 293 test trials, one accuracy carries a standard error of about 2 points: differences of
 #   a point or two between methods are noise.
+# - The goal, HIVE-COTE 2's 0.891, is a trial or so away (printed above), well inside one
+#   standard error; MiniRocket stays ahead. The three re-referenced configurations of the grid
+#   tie in cross-validation to within a trial, so the choice among them is close to a coin toss.
 # - Every figure in the table is one run on the archive's default split, as ours is: the
 #   published numbers are the default-split ("fold 0") accuracies, not means over resamples.
 # - What made the difference, in cross-validation on the training set alone: reading the
