@@ -3,9 +3,12 @@
 eeg_shifted_{rnn,dense}_acc: trained on theta bursts in the first 5 s, tested on bursts in the
 last 5 s; eeg_twopart_{window,rnn}_acc: the startle-then-theta event, wider than the window.
 Settings from course_utils.data.eeg.LESSON (2,000 training recordings, 30 epochs, seed 0).
-eeg_scp1_rnn_acc: the shipped RNN ensemble on SelfRegulationSCP1's 293 test trials;
+eeg_scp1_rnn_acc: the shipped conv + GRU ensemble on SelfRegulationSCP1's 293 test trials,
+recomputed from the checkpoint (goal 0.891, HIVE-COTE 2 on the default split);
+eeg_scp1_rnn_cv: the chosen configuration's 5-fold cross-validated accuracy on the training set;
 eeg_scp1_minirocket_acc and eeg_scp1_train_seconds: from the manifest that
-scripts/train_eeg.py wrote (MiniRocket fitted in the same run; the RNNs' training seconds).
+scripts/train_eeg.py wrote (MiniRocket fitted in the same run; the slowest model's CPU seconds
+on one thread, goal <= 60).
 """
 import functools
 
@@ -50,7 +53,7 @@ def synthetic():
 def scp1_rnn_accuracy():
     """(test accuracy of the shipped SelfRegulationSCP1 RNN ensemble, its manifest entry)."""
     from course_utils.data.scp1 import load_scp1, model_inputs
-    from course_utils.models import load_scp1_ensemble
+    from course_utils.eeg_models import load_scp1_ensemble
 
     _, _, x_test, y_test, _ = load_scp1()
     models, entry = load_scp1_ensemble()
@@ -76,7 +79,10 @@ def benchmarks():
         "eeg_twopart_rnn_acc": synthetic_figure("eeg_twopart_rnn_acc", ("rnn", "two_part_test"),
                                                 "higher", 0.90),
         "eeg_scp1_rnn_acc": lambda: result("eeg_scp1_rnn_acc", scp1_rnn_accuracy()[0],
-                                           "accuracy", "higher", 0.88),
+                                           "accuracy", "higher", 0.891),
+        "eeg_scp1_rnn_cv": lambda: result(
+            "eeg_scp1_rnn_cv", max(r["mean_valid_accuracy"] for r in entry()["grid"]),
+            "accuracy", "higher"),
         "eeg_scp1_minirocket_acc": lambda: result(
             "eeg_scp1_minirocket_acc", entry()["minirocket_test_accuracy"], "accuracy", "higher"),
         "eeg_scp1_train_seconds": lambda: result(

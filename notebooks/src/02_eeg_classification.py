@@ -20,6 +20,7 @@
 
 # %%
 import inspect
+import time
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -27,9 +28,11 @@ import torch
 
 from course_utils import checks, plots, train
 from course_utils.data import eeg
-from course_utils.data.scp1 import PUBLISHED_TEST_ACCURACY, load_scp1, model_inputs
-from course_utils.models import DenseClassifier, RNNClassifier, WindowCNN, load_scp1_ensemble
+from course_utils.data.scp1 import PUBLISHED_TEST_ACCURACY, load_scp1
+from course_utils.eeg_models import load_scp1_ensemble
+from course_utils.models import DenseClassifier
 from course_utils.runtime import device, seed_everything
+from tqdm.auto import tqdm
 
 seed_everything(0)
 dev = device()
@@ -132,10 +135,35 @@ print("training frames:", tuple(burst_train[0].shape))
 
 # %% [markdown]
 # One loop trains every model in this notebook: Adam on the binary cross-entropy of the model's
-# logit, shuffled mini-batches, gradients clipped. It is short; read it.
+# logit, shuffled mini-batches, gradients clipped (rescaled when their norm passes a threshold:
+# notebook 04 shows why recurrent nets need it and how to do it right). It is short; read it,
+# and change it if you like: every model below is trained by this cell's `fit_classifier` (the
+# package's `course_utils.train.fit_classifier`, which the benchmarks use, is the same loop; a
+# test checks that they agree).
 
 # %%
-print(inspect.getsource(train.fit_classifier))
+import torch.nn.functional as F
+
+
+def fit_classifier(model, x, y, epochs=10, batch=64, lr=3e-3, clip=1.0, seed=0):
+    """Train a binary classifier (logits (N,) from x: (N, ...)) on labels y: (N,) in {0, 1}.
+    Returns {"losses": mean training loss of each epoch, "seconds": wall time}."""
+    generator = torch.Generator().manual_seed(seed)          # the order of the mini-batches
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    targets, losses, start = y.float(), [], time.perf_counter()
+    model.train()
+    for epoch in tqdm(range(epochs), desc="epochs", mininterval=1.0):
+        order, total = torch.randperm(len(x), generator=generator), 0.0
+        for rows in order.split(batch):
+            loss = F.binary_cross_entropy_with_logits(model(x[rows]), targets[rows])
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), clip)   # notebook 04
+            optimizer.step()
+            total += loss.item() * len(rows)
+        losses.append(total / len(x))
+    model.eval()
+    return dict(losses=losses, seconds=time.perf_counter() - start)
 
 # %% tags=["autograde-skip"]
 results = {}  # model name -> {"parameters", "in distribution", "shifted", "two-part", "seconds"}
@@ -145,7 +173,7 @@ def fit_and_score(name, make_model, data, tests):
     """Train a fresh model (seeded) on data, record its accuracy on each test set."""
     torch.manual_seed(0)
     model = make_model().to(dev)
-    run = train.fit_classifier(model, *data, epochs=settings["epochs"])
+    run = fit_classifier(model, *data, epochs=settings["epochs"])
     record = results.setdefault(name, {"parameters": sum(p.numel() for p in model.parameters()),
                                        "seconds": 0.0, "losses": {}})
     record["seconds"] += run["seconds"]
@@ -158,8 +186,13 @@ def fit_and_score(name, make_model, data, tests):
 # %% [markdown]
 # ## 2. Naive attempt 1: the whole signal into a dense network
 #
-# The lecture's first idea: *take the entire signal and feed it into a network.* It flags two
-# problems: *way too many entries to solve efficiently*, and *the signal of interest may be at
+# The lecture's first idea: *take the entire signal and feed it into a CNN.* We use a dense
+# network instead, on purpose. A CNN that reads the whole signal and ends, as image CNNs do, in
+# a flatten and a dense layer (no global pooling) keeps that dense layer's weakness: one weight
+# per position, so an event at a new time meets weights that never learned from one. Its
+# convolutions only shrink the input first. The dense network is that failure in its plainest
+# form; add global pooling and you get position-free features, which is section 3's window
+# CNN. The lecture flags two problems: *way too many entries to solve efficiently*, and *the signal of interest may be at
 # different moments*. Count the first one. A dense layer with $H$ units on $T \times F$ inputs
 # has $T F H$ weights:
 
@@ -228,10 +261,34 @@ checks.check_sliding_windows(sliding_windows)
 # %% [markdown]
 # `WindowCNN` does the same with `Tensor.unfold`, then runs two small convolutions over each
 # window's 5 frames and takes the strongest response. It has far fewer weights than the dense
-# network, and they do not depend on *where* the window is:
+# network, and they do not depend on *where* the window is. Here it is, in a cell you can edit
+# (the package's `course_utils.models.WindowCNN`, which the benchmarks use, is the same model; a
+# test checks that they agree):
+
+# %%
+import torch.nn as nn
+
+
+class WindowCNN(nn.Module):
+    """forward(x: (N, T, F)) -> logits (N,), the most scared window's; window_logits -> (N, W)."""
+
+    def __init__(self, features, window=10, stride=5, channels=16):
+        super().__init__()
+        self.features, self.window, self.stride = features, window, stride
+        self.conv = nn.Sequential(nn.Conv1d(features, channels, 3, padding=1), nn.ReLU(),
+                                  nn.Conv1d(channels, channels, 3, padding=1), nn.ReLU())
+        self.score = nn.Linear(channels, 1)
+
+    def window_logits(self, x):
+        windows = x.unfold(1, self.window, self.stride)          # (N, W, F, window)
+        N, W = windows.shape[:2]
+        features = self.conv(windows.reshape(N * W, self.features, self.window))
+        return self.score(features.max(dim=2).values).view(N, W)   # strongest response
+
+    def forward(self, x):
+        return self.window_logits(x).max(dim=1).values
 
 # %% tags=["autograde-skip"]
-print(inspect.getsource(WindowCNN.window_logits))
 window_cnn = fit_and_score("window CNN", lambda: WindowCNN(16, window=5, stride=2), burst_train,
                            {"in distribution": burst_test, "shifted": burst_shifted})
 
@@ -271,7 +328,9 @@ _ = fit_and_score("dense", lambda: DenseClassifier(48, 16, hidden=H), two_part_t
 # ## 4. The RNN: share parameters across windows *and* carry a state
 #
 # *RNNs: share parameters across windows!* An RNN reads the frames in order and keeps a
-# state: $h_t = f_W(h_{t-1}, x_t)$, the same $W$ at every step (here an LSTM, notebook 05). A
+# state: $h_t = f_W(h_{t-1}, x_t)$, the same $W$ at every step (here an LSTM: an RNN cell with
+# gates that help it remember across many steps; notebook 05 opens it up, notebook 04 shows why
+# plain RNNs need that help). A
 # linear read-out scores every step, $s_t = w^\top h_t + b$, and the recording's score is the
 # highest, $\max_t s_t$: like the window CNN, an event counts wherever it happens; unlike it, the
 # state at step $t$ can remember what happened seconds earlier.
@@ -288,8 +347,35 @@ prediction = {"dense": {"shifted": "fails", "two-part": "works"},
               "RNN (LSTM)": {"shifted": "works", "two-part": "works"}}
 ### END SOLUTION
 
+# %% [markdown]
+# The model, in a cell you can edit (as for the window CNN, the package's
+# `course_utils.models.RNNClassifier` is the same model, and a test checks that they agree):
+
+# %%
+class RNNClassifier(nn.Module):
+    """A GRU / LSTM / RNN reads x: (N, T, F); a linear read-out scores every step,
+    s_t = w . h_t + b. forward -> the recording's logit (N,): max_t s_t (readout="max"), their
+    mean ("mean") or the last one ("last"); step_logits -> (N, T)."""
+
+    def __init__(self, features, hidden=32, cell="gru", bidirectional=False, readout="max"):
+        super().__init__()
+        self.config = dict(features=features, hidden=hidden, cell=cell,
+                           bidirectional=bidirectional, readout=readout)
+        layer = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[cell]
+        self.rnn = layer(features, hidden, batch_first=True, bidirectional=bidirectional)
+        self.score = nn.Linear(hidden * (2 if bidirectional else 1), 1)
+
+    def step_logits(self, x):
+        states, _ = self.rnn(x)                                   # (N, T, H or 2H)
+        return self.score(states).squeeze(2)                      # s_t for every step
+
+    def forward(self, x):
+        steps = self.step_logits(x)
+        if self.config["readout"] == "last":
+            return steps[:, -1]
+        return steps.mean(dim=1) if self.config["readout"] == "mean" else steps.max(dim=1).values
+
 # %% tags=["autograde-skip"]
-print(inspect.getsource(RNNClassifier.forward))
 make_rnn = lambda: RNNClassifier(16, hidden=32, cell="lstm", readout="max")
 rnn = fit_and_score("RNN (LSTM)", make_rnn, burst_train,
                     {"in distribution": burst_test, "shifted": burst_shifted})
@@ -332,7 +418,8 @@ plt.show()
 
 # %% [markdown]
 # What the numbers say:
-# - the **dense** network memorises its training set (its last training loss is near 0) and is
+# - the **dense** network memorises its training set (its last training loss, printed above the
+#   checks below, is near 0) and is
 #   at chance when bursts move to times it never saw. It does better on the two-part event only
 #   because there events fall everywhere in training too: it has a weight for every moment, and
 #   needs examples at every moment to fill them in;
@@ -346,6 +433,10 @@ plt.show()
 # These checks guard the lesson:
 
 # %% tags=["autograde-skip"]
+dense_last_loss = results["dense"]["losses"]["in distribution, shifted"][-1]
+print(f"the dense network's last training loss (bursts in the first half): {dense_last_loss:.4f} "
+      "nats per recording")
+assert dense_last_loss < 0.05, "the dense network fits its training set almost perfectly"
 assert results["RNN (LSTM)"]["shifted"] >= 0.95, "the RNN should find bursts at new times"
 assert results["RNN (LSTM)"]["two-part"] >= 0.9, "the RNN should read the two-part event"
 assert results["dense"]["shifted"] <= 0.70, "the dense network should fail on shifted bursts"
@@ -449,47 +540,100 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# The difference lives in the slow potential, so the RNN reads **block means**: each channel
-# averaged over blocks of samples (a short strided feature, like the spectrogram frames above),
-# standardised per channel with the training set's statistics. `scripts/train_eeg.py` chose the
-# cell, the read-out and the block length by 5-fold cross-validation **on the training set
-# only**, trained three seeds on all 268 training trials, and then touched the test set once.
-# In the same run it fitted aeon's **MiniRocket** (random convolutional features and a ridge
-# classifier) on the same standardised samples, as a strong peer; it fits in seconds once
-# numba has compiled it (half a minute the first time), which is why it is not rerun here. We
-# load the RNNs and score them on the test set:
+# The difference lives in the slow potential, and in how the six electrodes differ from each
+# other. All six share one reference, so most of each channel is a **common mode** (tens of µV)
+# that every electrode sees alike; the differences between electrodes are a few µV. The model
+# reads:
+#
+# 1. the common mode $\bar{x}_t = \frac{1}{6}\sum_c x_{c,t}$ and each channel minus it,
+#    $x_{c,t} - \bar{x}_t$ (7 inputs), each standardised with the **training** set's mean and
+#    standard deviation, so the small differences are no longer drowned;
+# 2. **block means**: each input averaged over blocks of 32 samples (1/8 s), so 896 samples
+#    become $T = 28$ steps, like the spectrogram frames above;
+# 3. a 1-D convolution over neighbouring steps, then a **bidirectional GRU**; the read-out sees
+#    the mean of its states over time and its last states, $[\frac{1}{T}\sum_t h_t;\ h_T]$.
+#
+# This is the whole preprocessing, in a cell you can edit (the package's
+# `course_utils.data.scp1.model_inputs` is the same function; a test checks that they agree):
+
+# %%
+from course_utils.data.scp1 import block_means, rereference, standardise
+
+
+def model_inputs(x, entry):
+    """x: (N, 6, 896) raw trials -> (N, 896 // block, 7) float32 tensor, with the training
+    statistics (entry["mean"], entry["std"]: 7 values each) and block length of the manifest."""
+    mean, std = (np.array(entry[k], dtype=np.float32).reshape(1, -1, 1) for k in ("mean", "std"))
+    x = rereference(x)                      # (N, 7, 896): common mode, channels minus it
+    x = standardise(x, mean, std)[0]        # training statistics, never the test set's
+    return torch.from_numpy(block_means(x, entry["config"]["block"]))   # (N, 28, 7)
+
+# %% [markdown]
+# `scripts/train_eeg.py` chose the configuration by 5-fold stratified cross-validation **on the
+# training set only**: each configuration was trained on 4/5 of the 268 trials and scored on the
+# other 1/5, five times. Every configuration tried is listed below, the ones explored by hand
+# before the grid was fixed too, so you can see that the choice never looked at the test set.
+# The chosen one was then trained with five seeds on all 268 trials (one thread, each under 60 s
+# of CPU), with time-shifted and noisy copies of the trials as augmentation and weight decay;
+# the ensemble averages their logits. The test set was touched once, at the end, by the ensemble
+# and by aeon's **MiniRocket** (random convolutional features and a ridge classifier), fitted in
+# the same run on the same standardised samples, as a strong peer.
 
 # %% tags=["autograde-skip"]
 scp1_models, entry = load_scp1_ensemble()
 config = entry["config"]
-print("chosen by cross-validation:", config)
-print("cross-validated accuracy of each configuration tried:")
+
+
+def describe(c):
+    return (f"{'re-referenced' if c['rereference'] else 'raw channels '}, blocks of {c['block']:>2}, "
+            f"conv {c['conv']:>2}, GRU {c['hidden']:>2}, dropout {c['dropout']}, noise {c['noise']}"
+            + (f", {c['features']}" if "features" in c else ""))
+
+
+print("explored by hand (5-fold CV accuracy):")
+for tried in entry["explored"]:
+    print(f"  {describe(tried['config'])}: {tried['mean_valid_accuracy']:.3f}")
+print("the grid the script runs (5-fold CV accuracy, CPU seconds per fit):")
 for tried in entry["grid"]:
-    c = tried["config"]
-    print(f"  {c['cell']:>4}, read-out {c['readout']:>4}, blocks of {c['block']:>2} samples: "
-          f"{np.mean(tried['valid_accuracy']):.3f}")
+    print(f"  {describe(tried['config'])}: {tried['mean_valid_accuracy']:.3f} "
+          f"({tried['cpu_seconds_per_fit']:.0f} s)")
+print("chosen:", describe(config))
+grid_cv = {flag: max(tried["mean_valid_accuracy"] for tried in entry["grid"]
+                    if tried["config"]["rereference"] == flag) for flag in (True, False)}
+assert max(entry["grid"], key=lambda r: r["mean_valid_accuracy"])["config"] == config
 
 # %% tags=["autograde-skip"]
-print(inspect.getsource(model_inputs))
 with torch.no_grad():
-    scores = torch.stack([model(model_inputs(x_test, entry)) for model in scp1_models]).mean(0)
+    inputs = model_inputs(x_test, entry)
+    scores = torch.stack([model(inputs) for model in scp1_models]).mean(0)
 scp1_rnn_accuracy = ((scores > 0).long().numpy() == y_test).mean()
-print(f"RNN ({config['cell']}, ensemble of {len(scp1_models)}): test accuracy {scp1_rnn_accuracy:.3f}, "
-      f"trained in {entry['train_seconds']:.0f} s on {entry['machine']}")
+print(f"conv + bidirectional GRU, ensemble of {len(scp1_models)}: test accuracy "
+      f"{scp1_rnn_accuracy:.3f}; single models {entry['single_model_test_accuracy']}")
+print(f"CPU seconds per model (one thread): {entry['cpu_seconds_per_model']}, "
+      f"{entry['train_seconds_total']:.0f} s in all; {entry['machine']}")
 assert abs(scp1_rnn_accuracy - entry["test_accuracy"]) < 1e-3, "the shipped models score as recorded"
+assert max(entry["cpu_seconds_per_model"]) <= 60, "each model trains within 60 s of CPU"
+
+# %% [markdown]
+# Beside MiniRocket and the published results on the **same default split** (train on the 268,
+# test once on the 293; single runs, as ours): ROCKET, InceptionTime and MLSTM-FCN (Karim et al.
+# 2019) from the bake-off's default-split results (Ruiz et al. 2021), HIVE-COTE 2 (Middlehurst et
+# al. 2021), and the winner of BCI Competition II on this very data set (test error 11.3 %,
+# Blankertz et al. 2004). The dashed line is the goal: HIVE-COTE 2's 0.891.
 
 # %% tags=["autograde-skip"]
-ours = {f"our RNN ({config['cell'].upper()}, {entry['train_seconds']:.0f} s CPU)": scp1_rnn_accuracy,
+ours = {f"our conv + GRU ({len(scp1_models)} seeds)": scp1_rnn_accuracy,
         "MiniRocket, aeon (same run)": entry["minirocket_test_accuracy"]}
 table = {**{f"{k} (published)": v for k, v in PUBLISHED_TEST_ACCURACY.items()}, **ours}
-fig, ax = plt.subplots(figsize=(8, 3))
+goal = PUBLISHED_TEST_ACCURACY["HIVE-COTE 2"]
+fig, ax = plt.subplots(figsize=(8, 3.4))
 names = sorted(table, key=table.get)
 bars = ax.barh(names, [table[n] for n in names],
                color=[plots.PALETTE["blue" if n in ours else "sky"] for n in names])
 ax.bar_label(bars, fmt="%.3f", padding=3)
-ax.axvline(0.88, color="0.3", ls="--", label="the course's goal, 0.88")
-ax.set(xlim=(0.5, 1.0), xlabel="test accuracy (293 trials)",
-       title="SelfRegulationSCP1: our runs beside the bake off (Ruiz et al. 2021)")
+ax.axvline(goal, color="0.3", ls="--", label=f"the goal: HIVE-COTE 2, {goal}")
+ax.set(xlim=(0.5, 1.0), xlabel="test accuracy (293 trials, default split)",
+       title="SelfRegulationSCP1: our runs beside published default-split results")
 ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
 plt.show()
 
@@ -499,21 +643,32 @@ plt.show()
 # %% tags=["autograde-skip"]
 n_test = len(y_test)
 standard_error = np.sqrt(scp1_rnn_accuracy * (1 - scp1_rnn_accuracy) / n_test)
-for name, value in [("the course's goal", 0.88),
-                    ("MiniRocket (same run)", entry["minirocket_test_accuracy"]),
+for name, value in [("MiniRocket (same run)", entry["minirocket_test_accuracy"]),
                     *[(f"{k} (published)", v) for k, v in PUBLISHED_TEST_ACCURACY.items()]]:
     gap = scp1_rnn_accuracy - value
-    print(f"our RNN is {abs(gap) * 100:4.1f} points {'above' if gap >= 0 else 'below'} {name}")
+    print(f"our model is {abs(gap) * 100:4.1f} points {'above' if gap >= 0 else 'below'} {name}")
 print(f"standard error of one accuracy on {n_test} trials: about {standard_error * 100:.1f} points")
+print(f"best cross-validated accuracy with re-referencing {grid_cv[True]:.3f}, without {grid_cv[False]:.3f}")
+print(f"single models on the test set: mean {np.mean(entry['single_model_test_accuracy']):.3f}; "
+      f"their ensemble {scp1_rnn_accuracy:.3f}")
+assert grid_cv[True] > grid_cv[False], "re-referencing helped in cross-validation"
+goal_gap = scp1_rnn_accuracy - goal
+print(f"against the goal (HIVE-COTE 2, {goal}): {goal_gap * n_test:+.1f} test trials")
+assert abs(goal_gap) < standard_error, "within one standard error of the goal, either side"
 
 # %% [markdown]
 # - With 293 test trials, one accuracy carries a standard error of about 2 points: differences of
 #   a point or two between methods are noise.
-# - The published figures are means over 30 resamples of the data in the bake-off; ours are one
-#   run on the archive's own split.
-# - Our small RNN reads only block means of the slow potential, trains in seconds and was tuned
-#   on the training set alone; MiniRocket, built for exactly this kind of data, is the peer to
-#   beat. Where the RNN lands against the goal of 0.88 is printed above, not assumed.
+# - The goal, HIVE-COTE 2's 0.891, is a trial or so away (printed above), well inside one
+#   standard error; MiniRocket stays ahead. The three re-referenced configurations of the grid
+#   tie in cross-validation to within a trial, so the choice among them is close to a coin toss.
+# - Every figure in the table is one run on the archive's default split, as ours is: the
+#   published numbers are the default-split ("fold 0") accuracies, not means over resamples.
+# - What made the difference, in cross-validation on the training set alone: reading the
+#   electrodes *against each other* (re-referencing) rather than each against the shared
+#   reference, a convolution and a bidirectional GRU over 28 block means, mean + last pooling,
+#   and regularisation (dropout, weight decay, time-shifted noisy copies). Averaging five seeds
+#   smooths the single models' spread.
 #
 # ## What to take away
 # - A dense network on the whole signal has a weight for every moment: too many weights, and
@@ -524,3 +679,16 @@ print(f"standard error of one accuracy on {n_test} trials: about {standard_error
 #   and reads patterns longer than any window; its per-step scores show when it decided.
 # - Direction is a modelling choice: a bidirectional RNN sees the future, and inherits the
 #   biases of where training events sat.
+# - On real EEG, what the RNN reads matters as much as the RNN: re-referencing, block means and
+#   standardisation with training statistics, a choice made by cross-validation on the training
+#   set only, and a test set touched once.
+#
+# ## Review questions (the lecture's summary)
+# 1. What is a feedforward neural network, and what goes wrong when it reads a whole recording
+#    (section 2)?
+# 2. Why do we need a convolutional neural network, and what is its main component (section 3)?
+# 3. What are some examples of time-series data? Name three beyond EEG.
+# 4. How does an RNN handle the data: what does it carry from step to step, and which of its
+#    weights depend on the time step (section 4)?
+# 5. The window CNN and the RNN both share weights across time: which one can read the two-part
+#    event, and why?
