@@ -283,11 +283,11 @@ def test_notebook_additive_attention_is_the_package_s():
 
 @pytest.mark.parametrize("attention", [True, False])
 def test_notebook_decoder_step_is_the_package_s(attention):
-    AttentionSeq2Seq = notebook_cell("class AttentionSeq2Seq(")["AttentionSeq2Seq"]
+    DateTranslator = notebook_cell("class DateTranslator(")["DateTranslator"]
     torch.manual_seed(0)
     package = Seq2Seq(len(dates.CHARACTERS), attention=attention)
     torch.manual_seed(0)
-    notebook = AttentionSeq2Seq(len(dates.CHARACTERS), attention=attention)
+    notebook = DateTranslator(len(dates.CHARACTERS), attention=attention)
     sources, targets, _ = dates.make_dates(8, seed=0)
     source = torch.from_numpy(dates.encode(sources, dates.SOURCE_LENGTH))
     target = torch.from_numpy(dates.encode(targets, dates.TARGET_LENGTH, end=True))

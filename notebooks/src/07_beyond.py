@@ -17,7 +17,9 @@
 # - stack RNN layers, and see why deep stacks need skip connections;
 # - build a recursive (tree) network and measure why a tree keeps long connections short;
 # - build an encoder-decoder with attention, read its attention maps, and write self-attention,
-#   the step from RNNs to transformers.
+#   the step from RNNs to transformers;
+# - show, measured, that self-attention cannot see order until positions are added, which an
+#   RNN gets for free, and say what a transformer layer adds to one attention head.
 #
 # **Time to run:** about a minute on a laptop CPU; every model trains live. Two graded
 # exercises (5 points).
@@ -579,10 +581,11 @@ START = dates.VOCAB.index[dates.START]
 # $$\alpha_{ts} = \mathrm{softmax}_s\big(w^\top \tanh(W_e e_s + W_h h_{t-1})\big), \qquad
 #   c_t = \sum_s \alpha_{ts} e_s, \qquad h_t = \mathrm{GRU}([y_{t-1}; c_t], h_{t-1})$$
 #
-# the same soft attention notebook 06 used over the image grid (the same function computes both).
-# One class, `Seq2Seq` (in `course_utils.models`), does with and without: its encoder and its
-# training loop are plumbing. The lesson is the attention step and the decoder step, here to
-# read and change (`AttentionSeq2Seq` swaps them into `Seq2Seq`; the tests check they agree):
+# the same soft attention notebook 06 used over the image grid (`course_utils.models` computes
+# both with one function; the cell below is that function, to edit). One class, `Seq2Seq` (in
+# `course_utils.models`), does with and without: its encoder and its loops over time are
+# plumbing. The lesson is the attention step and the decoder step, here to
+# read and change (`DateTranslator` is `Seq2Seq` with this step; the tests check they agree):
 
 # %%
 def additive_attention(keys, query, values, w, mask=None):
@@ -596,7 +599,7 @@ def additive_attention(keys, query, values, w, mask=None):
     return (alpha[:, :, None] * values).sum(dim=1), alpha
 
 
-class AttentionSeq2Seq(Seq2Seq):
+class DateTranslator(Seq2Seq):
     def step(self, previous, h, memory):
         """previous: (N,) ids of y_{t-1}, h: (N, H) -> scores (N, V), h_t (N, H), alpha (N, S)."""
         e, keys, summary, mask = memory                                # encoder states, W_e e
@@ -623,7 +626,7 @@ rows = torch.randint(0, len(sources), (250, 64), generator=torch.Generator().man
 translators, curves = {}, {}
 for name, attention in (("no attention", False), ("attention", True)):
     torch.manual_seed(0)
-    model = AttentionSeq2Seq(len(dates.CHARACTERS), attention=attention).to(dev)
+    model = DateTranslator(len(dates.CHARACTERS), attention=attention).to(dev)
     translators[name] = model
     curves[name] = []
 
