@@ -2,13 +2,15 @@
 tagger, deep stack, tree network and encoder-decoder, the training loop, and the exercise
 checks (which must fail on wrong answers)."""
 import datetime
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
-from course_utils import checks
+from course_utils import checks, models
 from course_utils.data import dates, expressions, tagging
 from course_utils.models import (ConditionalTagger, Seq2Seq, StackedRNN, Tagger, TreeRNN,
                                  previous_labels)
@@ -242,3 +244,97 @@ def test_check_causal_self_attention_passes_the_solution_and_fails_wrong_ones(ca
                   lambda *a: _attention(*a, causal=True).T):
         with pytest.raises(checks.ExerciseError):
             checks.check_causal_self_attention(wrong)
+
+
+# --- the notebook's lesson code agrees with the package's ------------------------------------
+# Notebook 07 defines the attention step, the decoder step, the tree network and free running
+# in cells a student can edit; course_utils.models keeps the versions the benchmarks and the
+# tests above use. Each notebook cell is executed from the notebook's source and compared.
+
+NOTEBOOK_SOURCE = Path(__file__).resolve().parents[1] / "notebooks" / "src" / "07_beyond.py"
+
+
+def notebook_cell(defines, namespace=None):
+    """Execute the code cell of notebook 07's source that contains `defines` (in `namespace`, or
+    a fresh one with the notebook's imports); returns the namespace."""
+    cells = re.split(r"^# %%.*$", NOTEBOOK_SOURCE.read_text(), flags=re.M)
+    found = [cell for cell in cells if defines in cell]
+    assert len(found) == 1, f"notebook 07 should have one cell with {defines!r}"
+    if namespace is None:
+        namespace = dict(torch=torch, nn=torch.nn, F=F, np=np, Seq2Seq=models.Seq2Seq)
+    exec(compile(found[0], f"07_beyond.py: {defines}", "exec"), namespace)
+    return namespace
+
+
+def test_notebook_additive_attention_is_the_package_s():
+    ours = notebook_cell("def additive_attention(")["additive_attention"]
+    g = torch.Generator().manual_seed(0)
+    keys, query, values = (torch.randn(shape, generator=g) for shape in
+                           [(3, 7, 5), (3, 5), (3, 7, 4)])
+    mask = torch.rand(3, 7, generator=g) > 0.3
+    mask[:, 0] = True
+    torch.manual_seed(0)
+    w = torch.nn.Linear(5, 1, bias=False)
+    for m in (None, mask):
+        for a, b in zip(ours(keys, query, values, w, m),
+                        models.additive_attention(keys, query, values, w, m)):
+            torch.testing.assert_close(a, b)
+
+
+@pytest.mark.parametrize("attention", [True, False])
+def test_notebook_decoder_step_is_the_package_s(attention):
+    DateTranslator = notebook_cell("class DateTranslator(")["DateTranslator"]
+    torch.manual_seed(0)
+    package = Seq2Seq(len(dates.CHARACTERS), attention=attention)
+    torch.manual_seed(0)
+    notebook = DateTranslator(len(dates.CHARACTERS), attention=attention)
+    sources, targets, _ = dates.make_dates(8, seed=0)
+    source = torch.from_numpy(dates.encode(sources, dates.SOURCE_LENGTH))
+    target = torch.from_numpy(dates.encode(targets, dates.TARGET_LENGTH, end=True))
+    with torch.no_grad():
+        for a, b in zip(notebook(source, previous_labels(target, 1)),
+                        package(source, previous_labels(target, 1))):
+            torch.testing.assert_close(a, b)
+        for a, b in zip(notebook.translate(source, 1, 5), package.translate(source, 1, 5)):
+            torch.testing.assert_close(a, b)
+
+
+def test_notebook_tree_network_is_the_package_s():
+    NotebookTree = notebook_cell("class TreeRNN(")["TreeRNN"]
+    torch.manual_seed(0)
+    package = TreeRNN()
+    torch.manual_seed(0)
+    notebook = NotebookTree()
+    assert package.state_dict().keys() == notebook.state_dict().keys()
+    for depth in (1, 3, 5):
+        leaves, operators, _ = expressions.make_expressions(6, depth, seed=depth)
+        leaves, operators = torch.from_numpy(leaves), [torch.from_numpy(o) for o in operators]
+        with torch.no_grad():
+            torch.testing.assert_close(notebook(leaves, operators), package(leaves, operators))
+
+
+def test_notebook_free_running_is_the_package_s():
+    free_running = notebook_cell("def free_running(")["free_running"]
+    torch.manual_seed(0)
+    model = ConditionalTagger(3, 3).eval()
+    x = 3 * torch.randn(5, 12, 3, generator=torch.Generator().manual_seed(1))
+    chosen = free_running(model, x)
+    assert chosen.shape == (5, 12) and len(chosen.unique()) == 3  # every label, so a real test
+    assert torch.equal(chosen, model.free_running(x))
+
+
+def test_attention_without_positions_cannot_tell_a_sequence_from_its_twin():
+    """The notebook's order task: without positions the scores are the same for a sequence and
+    its twin (A and B swapped), whatever the weights; with positions they differ."""
+    namespace = notebook_cell("ORDER_T, ORDER_V, A_ID, B_ID =")
+    namespace = notebook_cell("class AttentionClassifier(", namespace)
+    x, y = namespace["make_order"](50, seed=0)
+    twin = namespace["swap_a_b"](x)
+    assert ((twin == 1) == (x == 2)).all() and ((x == 1).sum(1) == 1).all()
+    assert (y == ((x == 1).int().argmax(1) < (x == 2).int().argmax(1)).long()).all()
+    torch.manual_seed(0)
+    for positions in (None, "sinusoidal", "learned"):
+        model = namespace["AttentionClassifier"](positions)
+        with torch.no_grad():
+            gap = (model(x) - model(twin)).abs().max().item()
+        assert (gap < 1e-5) == (positions is None), positions

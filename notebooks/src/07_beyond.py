@@ -17,13 +17,14 @@
 # - stack RNN layers, and see why deep stacks need skip connections;
 # - build a recursive (tree) network and measure why a tree keeps long connections short;
 # - build an encoder-decoder with attention, read its attention maps, and write self-attention,
-#   the step from RNNs to transformers.
+#   the step from RNNs to transformers;
+# - show, measured, that self-attention cannot see order until positions are added, which an
+#   RNN gets for free, and say what a transformer layer adds to one attention head.
 #
 # **Time to run:** about a minute on a laptop CPU; every model trains live. Two graded
 # exercises (5 points).
 
 # %%
-import inspect
 import time
 
 import matplotlib.pyplot as plt
@@ -36,8 +37,8 @@ from course_utils import checks, plots
 from course_utils.data import dates, expressions, tagging
 from course_utils.data.text import Vocabulary, load_shakespeare
 from course_utils.evaluation import exact_match
-from course_utils.models import (ConditionalTagger, LastStateModel, Seq2Seq, StackedRNN, Tagger,
-                                 TreeRNN, additive_attention, previous_labels)
+from course_utils.models import (ConditionalTagger, ImageEncoder, LastStateModel, Seq2Seq,
+                                 StackedRNN, Tagger, previous_labels)
 from course_utils.runtime import device, seed_everything
 from course_utils.train import train_steps
 
@@ -50,11 +51,11 @@ def tensor(array):
     return torch.from_numpy(np.asarray(array)).to(dev)
 
 # %% [markdown]
-# Every model below trains with the same short loop: a fresh mini-batch, Adam, gradients
-# clipped (notebook 04 showed why).
-
-# %%
-print(inspect.getsource(train_steps))
+# Every model below trains with the same short loop, `train_steps(model, batch_loss, steps)`
+# from `course_utils/train.py` (twenty lines, worth opening): at each step it computes
+# `loss = batch_loss(step)` on a fresh mini-batch, then `zero_grad`, `backward`, clips the
+# gradient norm to 1 (notebook 04 showed why) and takes an Adam step; it returns the losses and
+# leaves the model in eval mode.
 
 # %% [markdown]
 # ## 1. Looking both ways: a bidirectional RNN
@@ -171,10 +172,24 @@ print(f"a recording changes state {switches(y_test):.1f} times in {y_test.shape[
 # label (teacher forcing, as in notebooks 03 and 06), which lets it train on a whole recording at
 # once. At test time there is no true label: it must read its own last answer (free running).
 
+# `ConditionalTagger` (in `course_utils.models`) is a GRU over $[x_t; \text{one-hot}(y_{t-1})]$
+# with a read-out; its `forward` takes the previous labels as given. Free running is the loop
+# below: one second at a time, the label it just chose becomes the next step's input (the extra
+# label index `model.labels` stands for "no label yet" at $t = 1$). Edit it and re-run.
+
 # %%
-print(inspect.getsource(ConditionalTagger.free_running))
+@torch.no_grad()
+def free_running(model, x):
+    """A ConditionalTagger fed its own greedy labels. x: (N, T, D) -> ids (N, T)."""
+    previous = torch.full((x.shape[0], 1), model.labels, dtype=torch.long, device=x.device)
+    state, chosen = None, []
+    for t in range(x.shape[1]):
+        out, state = model.rnn(model.inputs(x[:, t:t + 1], previous), state)  # one step
+        previous = model.readout(out).argmax(dim=2)                           # (N, 1): y_t
+        chosen.append(previous[:, 0])
+    return torch.stack(chosen, dim=1)
 
-
+# %%
 class StateTagger(nn.Module):
     """The plain many-to-many model: GRU over x, a score per second. x: (N, T, 3) -> (N, T, 3)."""
 
@@ -218,8 +233,8 @@ with torch.no_grad():
         "plain": state_models["plain"](x_test).argmax(2),
         "conditional, teacher forced": state_models["conditional"](
             x_test, previous_labels(y_test, K)).argmax(2),
-        "conditional, free running": state_models["conditional"].free_running(x_test),
-        "noisy past, free running": state_models["conditional, noisy past"].free_running(x_test)}
+        "conditional, free running": free_running(state_models["conditional"], x_test),
+        "noisy past, free running": free_running(state_models["conditional, noisy past"], x_test)}
 state_accuracy = {name: (p == y_test).float().mean().item() for name, p in predictions.items()}
 print(f"{'':>30} accuracy  switches per recording (truth {switches(y_test):.1f})")
 for name, p in predictions.items():
@@ -231,9 +246,10 @@ for name, p in predictions.items():
 #   than the mouse does, because each second's answer is taken on its own;
 # - scored with the true past labels, the conditional model looks excellent. That number is
 #   what a teacher-forced validation loss reports, and it is **not** what we get:
-# - free running, it must trust its own answers. Once it says "freezing" it keeps saying it:
-#   it was trained only on correct past labels, where "the last label" is almost always right.
-#   This gap between training and use is **exposure bias**;
+# - free running, it must trust its own answers. Once it has said a label it tends to keep
+#   saying it (it switches *less* often than the mouse), right or wrong: it was trained only on
+#   correct past labels, where "the last label" is almost always right. This gap between
+#   training and use is **exposure bias**;
 # - fed noisy past labels during training, it learns to doubt them: free running improves, and
 #   its labelling is still far calmer than the plain model's. Here it does not catch up with the
 #   plain model's accuracy; a labelling that is coherent *and* accurate needs a search over
@@ -250,6 +266,8 @@ assert exposure_gap > 0.15, "teacher forcing should overstate the free-running a
 assert switches(predictions["plain"]) > 1.5 * switches(y_test), "the plain model flickers"
 assert (state_accuracy["noisy past, free running"]
         > state_accuracy["conditional, free running"] + 0.03), "noisy past labels should help"
+assert switches(predictions["conditional, free running"]) < 0.75 * switches(y_test), \
+    "free running holds on to its own answers"
 
 # %% tags=["autograde-skip"]
 row = int(torch.argmax((predictions["conditional, free running"] != y_test).float().mean(1)
@@ -268,8 +286,44 @@ ax.legend(handles=[plt.matplotlib.patches.Patch(color=c, label=s)
 plt.show()
 
 # %% [markdown]
-# The recording where free running did worst against the plain model: one early wrong answer,
-# then a long run of it. In captioning (notebook 06) and translation the same thing happens to
+# The recording where free running did worst against the plain model. Two things to read in it,
+# measured here:
+# - **free running locks in.** After one wrong answer it holds a wrong label for many seconds;
+#   on this recording it ends locked into "resting" while the mouse is freezing and then
+#   exploring;
+# - **teacher forcing lags by about one second.** The teacher-forced row follows the truth, but
+#   each change shows up a second late: it leans on the true *previous* label, which at the
+#   moment of a change still names the old state. Over all changes in the test set:
+
+# %% tags=["autograde-skip"]
+def final_run(labels):
+    """The label a sequence (T,) ends on, and for how many steps it has held it."""
+    length = 1
+    while length < len(labels) and labels[-length - 1] == labels[-1]:
+        length += 1
+    return tagging.STATES[int(labels[-1])], length
+
+
+locked_label, locked_seconds = final_run(predictions["conditional, free running"][row])
+locked_wrong = (predictions["conditional, free running"][row, -locked_seconds:]
+                != y_test[row, -locked_seconds:]).float().mean().item()
+print(f"free running ends on '{locked_label}' for its last {locked_seconds} s "
+      f"({locked_wrong:.0%} of them wrong)")
+truth = y_test.cpu().numpy()
+teacher_forced = predictions["conditional, teacher forced"].cpu().numpy()
+lags = []
+for n, t in np.argwhere(truth[:, 1:] != truth[:, :-1]) + [0, 1]:   # the mouse changes at (n, t)
+    lag = 0
+    while t + lag < truth.shape[1] and teacher_forced[n, t + lag] != truth[n, t]:
+        lag += 1   # seconds until the teacher-forced tagger reports the new state
+    lags.append(lag)
+print(f"teacher forced: {len(lags)} changes, reported {np.mean(lags):.2f} s late on average "
+      f"(median {np.median(lags):.0f} s)")
+assert locked_label == "resting" and locked_seconds >= 10 and locked_wrong > 0.9
+assert 0.8 < np.mean(lags) < 1.5 and np.median(lags) == 1, "teacher forcing: one second late"
+
+# %% [markdown]
+# In captioning (notebook 06) and translation the same thing happens to
 # words: one odd word and the rest of the sentence follows it. Beam search, scheduled sampling
 # and sequence-level training are the usual remedies.
 #
@@ -356,7 +410,15 @@ assert final["6 layers + skips"] < final["1 layer"] - 0.05 < final["6 layers"] -
 # %% [markdown]
 # Six plain layers learn *worse* than one within the same budget: the first layers hardly move.
 # With skips, the extra depth helps. The same idea (residual connections, He et al. 2016) is
-# what lets transformers, and the CNNs of notebook 06, be dozens of layers deep.
+# what lets ResNets and transformers be dozens or hundreds of layers deep. Notebook 06's image
+# encoder does not use it, and does not need it: it is shallow, a few plain convolutions:
+
+# %% tags=["autograde-skip"]
+encoder_convolutions = sum(isinstance(m, nn.Conv2d) for m in ImageEncoder().modules())
+print(f"notebook 06's ImageEncoder: {encoder_convolutions} convolutions, no skip connections")
+assert encoder_convolutions == 4
+
+# %% [markdown]
 #
 # ## 4. Trees instead of chains: recursive networks
 #
@@ -373,7 +435,28 @@ assert final["6 layers + skips"] < final["1 layer"] - 0.05 < final["6 layers"] -
 for depth in (1, 2, 3):
     leaves, operators, values = expressions.make_expressions(1, depth, seed=depth)
     print(f"depth {depth}: {expressions.as_text(leaves, operators)} = {values[0]}  (mod 10)")
-print(inspect.getsource(TreeRNN.forward))
+
+# %% [markdown]
+# The network, level by level (the same as `course_utils.models.TreeRNN`, which the tests and
+# benchmarks use; this copy is yours to change):
+
+# %%
+class TreeRNN(nn.Module):
+    """leaves: (N, 2**d) digit ids; operators: d tensors, bottom level first, (N, 2**(d-1)), ...,
+    (N, 1) of 0 (+) or 1 (-) -> scores (N, outputs) for the root's value."""
+
+    def __init__(self, digits=10, operators=2, H=64, outputs=10):
+        super().__init__()
+        self.leaf, self.b_op = nn.Embedding(digits, H), nn.Embedding(operators, H)
+        self.W, self.U = nn.Linear(2 * H, H), nn.Linear(H, H)
+        self.readout = nn.Linear(H, outputs)
+
+    def forward(self, leaves, operators):
+        h = self.leaf(leaves)                                    # (N, 2**d, H)
+        for level in operators:                                  # (N, nodes at this level)
+            children = torch.cat([h[:, 0::2], h[:, 1::2]], dim=2)   # [h_left; h_right]
+            h = torch.tanh(self.U(torch.relu(self.W(children) + self.b_op(level))))
+        return self.readout(h[:, 0])                             # the root
 
 # %% [markdown]
 # The tree network takes all nodes of one level at once, so an expression of depth $d$ costs
@@ -381,16 +464,23 @@ print(inspect.getsource(TreeRNN.forward))
 # step per character. From the first digit to the answer:
 
 # %%
-print("depth  digits n  chain steps  tree steps")
+print("depth  digits n  chain steps  tree steps  n log2 n (the slide)")
 for depth in range(1, 7):
     chain_steps = 4 * 2 ** depth - 3 - depth - 1  # characters after the first digit
-    print(f"{depth:5d} {2 ** depth:9d} {chain_steps:12d} {depth:11d}")
+    print(f"{depth:5d} {2 ** depth:9d} {chain_steps:12d} {depth:11d} {2 ** depth * depth:21d}")
+assert depth == 6 and depth < chain_steps < 2 ** depth * depth, "n log n would be no gain"
 
 # %% [markdown]
 # The chain's path grows like $n$, the tree's like $\log_2 n$: that is the lecture's point (after
 # Goodfellow et al., section 10.6) about the number of nonlinear steps linking two distant
 # inputs. The tree still makes $n - 1$ joins in all, but each level's joins run together, so they
-# cost only $d$ sequential steps. Both models
+# cost only $d$ sequential steps.
+#
+# **The slide is wrong here.** Deck 000's recursive-network slide says the tree reduces the $n$
+# nonlinear relationships between time $a$ and time $b$ "to $n \log n$". Read as written, that is
+# *more* than $n$ (the last column: 384 against 64 digits at depth 6), and it is not what the
+# source says: the depth, the number of nonlinear steps on the path, falls from $n$ to
+# $\log n$ (Goodfellow et al., section 10.6: "from $\tau$ to $O(\log \tau)$"). Both models
 # train on depths 1 to 3 only, 2,000 steps (batches of one depth at a time); we then test them
 # on depths 1 to 6, up to eight times as many digits as they ever saw.
 
@@ -446,19 +536,29 @@ for name, accs in depth_accuracy.items():
 # %% tags=["autograde-skip"]
 assert min(depth_accuracy["tree"]) > 0.95, "the tree should solve every depth, even unseen ones"
 assert depth_accuracy["chain"][0] > 0.9, "the chain reads one bracket pair fine"
-assert max(depth_accuracy["chain"][2:]) < 0.4, "the chain fails from depth 3 on"
+chain = depth_accuracy["chain"]
+print(f"chain: depth 3 (trained on) {chain[2]:.2f}, depths 5-6 (unseen) {chain[4]:.2f} and "
+      f"{chain[5]:.2f}; chance 0.10, the tree {min(depth_accuracy['tree']):.2f} or better")
+assert max(chain[2:]) < 0.45, "from depth 3 on, the chain is far below the tree"
+assert chain[1] > 0.6, "depth 2: right most of the time"
+assert 0.2 < chain[2] < 0.4, "depth 3: about 3 in 10, above chance (0.10), far below the tree"
+assert max(chain[4:]) < 0.2, "at the unseen depths 5 and 6 it is close to chance"
 
 # %% [markdown]
 # The tree network learned *one* operation, "join two values", and applies it at any depth, so
 # it works on expressions longer than any it saw. The chain must carry unfinished sums across
-# brackets in a single state vector, and from depth 3 on it is close to chance. The catch: the
-# tree needs the structure given (a parser); in language it must be guessed. That is partly why
-# recursive networks gave way to models that *learn* which parts to connect: attention.
+# brackets in a single state vector. It manages depth 2 most of the time, but at depth 3, a depth
+# it *trained* on, it is right only about 3 times in 10 (chance is 1 in 10: it has learned
+# something, far from the task), and at the unseen depths 5 and 6 it is close to chance. The
+# catch: the tree needs the structure given (a parser); in language it must be guessed. That is
+# partly why recursive networks gave way to models that *learn* which parts to connect:
+# attention.
 #
 # ## 5. Sequence to sequence, with and without attention
 #
 # An encoder reads a whole input sequence; a decoder writes another one, of a different length
-# (notebook 01's "many-to-many, unaligned"). Our task: rewrite a date as ISO 8601.
+# (notebook 01's **seq2seq**: an encoder reads everything, then a decoder writes). Our task:
+# rewrite a date as ISO 8601.
 
 # %% tags=["autograde-skip"]
 sources, targets, _ = dates.make_dates(20_000, seed=0)
@@ -481,12 +581,34 @@ START = dates.VOCAB.index[dates.START]
 # $$\alpha_{ts} = \mathrm{softmax}_s\big(w^\top \tanh(W_e e_s + W_h h_{t-1})\big), \qquad
 #   c_t = \sum_s \alpha_{ts} e_s, \qquad h_t = \mathrm{GRU}([y_{t-1}; c_t], h_{t-1})$$
 #
-# the same soft attention notebook 06 used over the image grid (the same function computes both).
-# One class, `Seq2Seq`, does with and without; its decoder step:
+# the same soft attention notebook 06 used over the image grid (`course_utils.models` computes
+# both with one function; the cell below is that function, to edit). One class, `Seq2Seq` (in
+# `course_utils.models`), does with and without: its encoder and its loops over time are
+# plumbing. The lesson is the attention step and the decoder step, here to
+# read and change (`DateTranslator` is `Seq2Seq` with this step; the tests check they agree):
 
 # %%
-print(inspect.getsource(additive_attention))
-print(inspect.getsource(Seq2Seq.step))
+def additive_attention(keys, query, values, w, mask=None):
+    """alpha = softmax_s(w . tanh(keys_s + query)) over the positions where mask is True, and the
+    weighted mean of the values. keys: (N, S, A) = W_e e_s; query: (N, A) = W_h h_{t-1};
+    values: (N, S, D); w: Linear(A, 1); mask: (N, S) or None -> context (N, D), alpha (N, S)."""
+    energy = w(torch.tanh(keys + query[:, None])).squeeze(2)            # (N, S)
+    if mask is not None:
+        energy = energy.masked_fill(~mask, float("-inf"))              # never look at padding
+    alpha = torch.softmax(energy, dim=1)
+    return (alpha[:, :, None] * values).sum(dim=1), alpha
+
+
+class DateTranslator(Seq2Seq):
+    def step(self, previous, h, memory):
+        """previous: (N,) ids of y_{t-1}, h: (N, H) -> scores (N, V), h_t (N, H), alpha (N, S)."""
+        e, keys, summary, mask = memory                                # encoder states, W_e e
+        if self.attention:
+            context, alpha = additive_attention(keys, self.W_h(h), e, self.w, mask)   # c_t
+        else:
+            context, alpha = summary, torch.zeros(mask.shape, device=h.device)     # one c
+        h = self.cell(torch.cat([self.embed(previous), context], dim=1), h)    # GRU([y; c], h)
+        return self.W_hy(torch.cat([h, context], dim=1)), h, alpha
 
 # %% [markdown]
 # Both train for 250 steps on the same batches (teacher forcing: the decoder reads `^` and the
@@ -504,7 +626,8 @@ rows = torch.randint(0, len(sources), (250, 64), generator=torch.Generator().man
 translators, curves = {}, {}
 for name, attention in (("no attention", False), ("attention", True)):
     torch.manual_seed(0)
-    model = translators[name] = Seq2Seq(len(dates.CHARACTERS), attention=attention).to(dev)
+    model = DateTranslator(len(dates.CHARACTERS), attention=attention).to(dev)
+    translators[name] = model
     curves[name] = []
 
     def batch_loss(step):
@@ -577,7 +700,8 @@ plt.show()
 #
 # $$\mathrm{Attention}(Q, K, V) = \mathrm{softmax}\Big(\frac{Q K^\top}{\sqrt{d}}\Big) V$$
 #
-# That is the whole layer, checked here against PyTorch's own:
+# That is one attention **head** (a transformer layer adds more, see below), checked here
+# against PyTorch's own:
 
 # %%
 def self_attention(X, W_q, W_k, W_v):
@@ -598,35 +722,180 @@ assert torch.allclose(ours, theirs, atol=1e-5)
 # products. That is why transformers replaced RNNs for training on huge corpora: an RNN's $T$
 # steps must run one after another, while a GPU runs attention's products for all positions in
 # parallel. The price is the $T \times T$ weight matrix: work and memory grow with $T^2$.
-# One layer of each, forward, on 8 sequences of 64 features, timed on the CPU:
+# One layer of each, forward, on 8 sequences of 64 features, timed on the CPU. A single timing
+# is at the mercy of whatever else the machine does, so each figure is the median of 5 runs
+# (after one warm-up), and the numbers are this machine's, today: yours will differ.
 
 # %% tags=["autograde-skip"]
+def median_ms(function, repeats=5):
+    """Median wall time of function() in ms, over `repeats` runs after one warm-up."""
+    function()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(1e3 * (time.perf_counter() - start))
+    return float(np.median(times))
+
+
 rnn_layer = nn.GRU(64, 64, batch_first=True)
+layer_ms = {}
 print("    T  sequential steps (GRU / attention)  GRU (ms)  attention (ms)  attention weights"
       "  GRU state")
 with torch.no_grad():
-    for T in (128, 512, 2048):
+    for T in (128, 512, 1024):
         x = torch.randn(8, T, 64)
-        seconds = {}
-        for name, layer in (("gru", lambda: rnn_layer(x)),
-                            ("attention", lambda: F.scaled_dot_product_attention(x, x, x))):
-            layer()
-            start = time.perf_counter()
-            layer()
-            seconds[name] = time.perf_counter() - start
-        print(f"{T:5d} {T:22d} / 1 {1e3 * seconds['gru']:17.1f} {1e3 * seconds['attention']:15.1f}"
+        layer_ms[T] = dict(gru=median_ms(lambda: rnn_layer(x)),
+                           attention=median_ms(lambda: F.scaled_dot_product_attention(x, x, x)))
+        print(f"{T:5d} {T:22d} / 1 {layer_ms[T]['gru']:17.1f} {layer_ms[T]['attention']:15.1f}"
               f" {8 * T * T:18,d} {8 * 64:10,d}")
 
 # %% [markdown]
-# On a laptop CPU the quadratic work shows quickly: compare the two timing columns as $T$
-# grows (your numbers depend on your machine). Where RNNs still win: **memory per step is
-# constant**. A GRU carries 64 numbers per sequence
+# Which layer is faster at a given $T$ depends on the machine (a GPU would flip the GRU's
+# column), so we assert no winner. What holds everywhere is how each *grows*: from $T = 128$ to
+# $T = 1024$ (8 times longer) the GRU does 8 times the work, attention 64 times. Timed growth is
+# noisier than that (fixed costs weigh on the short runs), so the check asks only that
+# attention's time grow at least twice as fast as the GRU's:
+
+# %% tags=["autograde-skip"]
+growth = {name: layer_ms[1024][name] / layer_ms[128][name] for name in ("gru", "attention")}
+print(f"time at T = 1024 / time at T = 128: GRU {growth['gru']:.1f}x, "
+      f"attention {growth['attention']:.1f}x (work: 8x and 64x)")
+assert growth["attention"] > 2 * growth["gru"], "attention's work grows with T^2, the GRU's with T"
+
+# %% [markdown]
+# Where RNNs still win: **memory per step is constant**. A GRU carries 64 numbers per sequence
 # from one step to the next, however long the stream; attention over everything so far needs
 # all past keys and values, growing with $T$. For streaming, online and on-device use (a sensor,
 # a hearing aid, notebook 02's EEG read live), and for very long sequences, recurrent models
 # (and their modern heirs, state-space models and linear RNNs) remain the natural fit. A
 # transformer that generates text also pays step by step: its cache of keys and values grows
 # with every token.
+#
+# ### What self-attention cannot see: order
+#
+# Look again at the formula: nothing in it says where a position stands. Shuffle the rows of
+# $X$ and the rows of the output are shuffled the same way, nothing else changes: self-attention
+# is *permutation-equivariant*, and a mean over the positions after it is permutation-*invariant*.
+# An RNN gets order for free, because it reads $x_1$ before $x_2$. A task whose answer is only
+# order: sequences of 8 tokens hold one `A` and one `B` among random filler tokens; is `A`
+# before `B`? Every test sequence comes with its twin, the same sequence with `A` and `B`
+# swapped, whose answer is the opposite.
+
+# %% tags=["autograde-skip"]
+ORDER_T, ORDER_V, A_ID, B_ID = 8, 12, 1, 2
+
+
+def make_order(n, seed):
+    """n sequences (n, 8) of tokens 3..11 with one A (1) and one B (2); label 1 if A comes first."""
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randint(3, ORDER_V, (n, ORDER_T), generator=g)
+    where = torch.stack([torch.randperm(ORDER_T, generator=g)[:2] for _ in range(n)])
+    x[torch.arange(n), where[:, 0]], x[torch.arange(n), where[:, 1]] = A_ID, B_ID
+    return x, (where[:, 0] < where[:, 1]).long()
+
+
+def swap_a_b(x):
+    return torch.where(x == A_ID, B_ID, torch.where(x == B_ID, A_ID, x))
+
+
+order_x, order_y = make_order(4000, seed=0)
+order_test_x, order_test_y = make_order(500, seed=1)
+order_test_x = torch.cat([order_test_x, swap_a_b(order_test_x)])    # each sequence and its twin
+order_test_y = torch.cat([order_test_y, 1 - order_test_y])
+print(order_x[:3].tolist(), "A first:", order_y[:3].tolist())
+
+# %% [markdown]
+# The attention classifier embeds the tokens, optionally adds a position vector $p_t$ to each,
+# $z_t = E x_t + p_t$, runs one attention head (with a residual and a small MLP, see below),
+# averages over the positions and reads out. The positions are either **sinusoidal**
+# (Vaswani et al. 2017), $p_{t,2i} = \sin(t / 10000^{2i/D})$, $p_{t,2i+1} = \cos(t / 10000^{2i/D})$,
+# or **learned**, one free vector per position. Beside it, a GRU that reads left to right.
+
+# %% tags=["autograde-skip"]
+def sinusoidal_positions(T, D):
+    """(T, D): p[t, 2i] = sin(t / 10000^(2i/D)), p[t, 2i+1] = cos(t / 10000^(2i/D))."""
+    angle = torch.arange(T)[:, None] / 10000 ** (torch.arange(0, D, 2) / D)
+    return torch.stack([torch.sin(angle), torch.cos(angle)], dim=2).reshape(T, D)
+
+
+class AttentionClassifier(nn.Module):
+    """tokens (N, T) -> scores (N, 2): embed (+ positions), one head, MLP, mean, read out."""
+
+    def __init__(self, positions=None, D=32):
+        super().__init__()
+        self.embed, self.readout = nn.Embedding(ORDER_V, D), nn.Linear(D, 2)
+        self.W_q, self.W_k, self.W_v = (nn.Linear(D, D) for _ in range(3))
+        self.mlp = nn.Sequential(nn.Linear(D, 64), nn.ReLU(), nn.Linear(64, D))
+        p = {None: torch.zeros(ORDER_T, D), "sinusoidal": sinusoidal_positions(ORDER_T, D),
+             "learned": torch.randn(ORDER_T, D)}[positions]
+        self.p = nn.Parameter(p, requires_grad=positions == "learned")  # fixed unless learned
+
+    def forward(self, tokens):
+        z = self.embed(tokens) + self.p[:tokens.shape[1]]
+        weights = torch.softmax(self.W_q(z) @ self.W_k(z).transpose(1, 2) / z.shape[2] ** 0.5, 2)
+        z = z + weights @ self.W_v(z)
+        return self.readout((z + self.mlp(z)).mean(dim=1))
+
+# %% [markdown]
+# Four models, 100 steps each on the same batches (a few seconds in all):
+
+# %% tags=["autograde-skip"]
+class GRUOrderClassifier(nn.Module):
+    """tokens (N, T) -> scores (N, 2) from the GRU's last state."""
+
+    def __init__(self, D=32):
+        super().__init__()
+        self.embed, self.readout = nn.Embedding(ORDER_V, D), nn.Linear(D, 2)
+        self.rnn = nn.GRU(D, D, batch_first=True)
+
+    def forward(self, tokens):
+        return self.readout(self.rnn(self.embed(tokens))[1][0])
+
+
+order_rows = torch.randint(0, len(order_x), (100, 64), generator=torch.Generator().manual_seed(0))
+order_models, order_accuracy = {}, {}
+for name, make in [("attention, no positions", lambda: AttentionClassifier()),
+                   ("attention + sinusoidal", lambda: AttentionClassifier("sinusoidal")),
+                   ("attention + learned", lambda: AttentionClassifier("learned")),
+                   ("GRU", GRUOrderClassifier)]:
+    torch.manual_seed(0)
+    model = order_models[name] = make()   # on the CPU: tiny, and faster there
+    train_steps(model, lambda step: F.cross_entropy(model(order_x[order_rows[step]]),
+                                                    order_y[order_rows[step]]), 100, desc=name)
+    with torch.no_grad():
+        order_accuracy[name] = (model(order_test_x).argmax(1) == order_test_y).float().mean().item()
+    print(f"{name:>24}: test accuracy {order_accuracy[name]:.3f}")
+
+# %% [markdown]
+# Without positions the model is at chance, and not by bad luck: on a sequence and its twin it
+# computes the *same* scores (the twin is a permutation of the same tokens), so it gets exactly
+# one of each pair right, whatever it learned. The check below is that proof, in numbers. The
+# GRU and both kinds of positions solve the task.
+
+# %% tags=["autograde-skip"]
+with torch.no_grad():
+    no_positions = order_models["attention, no positions"]
+    twin_gap = (no_positions(order_test_x[:500])
+                - no_positions(order_test_x[500:])).abs().max().item()
+print(f"largest score difference between a sequence and its twin, no positions: {twin_gap:.1e}")
+assert twin_gap < 1e-4, "without positions, a permutation cannot change the scores"
+assert order_accuracy["attention, no positions"] == 0.5, "exactly one of each twin pair right"
+for name in ("attention + sinusoidal", "attention + learned", "GRU"):
+    assert order_accuracy[name] > 0.9, f"{name} should tell the order"
+
+# %% [markdown]
+# ### One head is not a transformer layer
+#
+# `self_attention` above is a single attention **head**. A transformer layer (Vaswani et al.
+# 2017) wraps it in more: several heads run side by side, each with its own $W_q, W_k, W_v$ of
+# width $d = D / \text{heads}$, so each can look for something different; their outputs are
+# concatenated and mixed by an **output projection** $W_o$; a **residual** connection adds the
+# layer's input back ($z + \mathrm{MultiHead}(z)$, section 3's skip); **layer normalisation**
+# keeps each position's vector at a steady scale; and a position-wise **MLP** (two linear maps
+# with a nonlinearity, usually 4 times wider) follows, with its own residual and normalisation.
+# Positions are added once, at the input, as above. Our classifier kept one head, the residuals
+# and the MLP; `torch.nn.TransformerEncoderLayer` is the whole layer, and a model stacks dozens.
 #
 # ## 7. Summary
 
@@ -638,6 +907,7 @@ print(f"6 layers: {final['6 layers']:.3f} nats/char; with skips {final['6 layers
 print(f"depth 6: tree {depth_accuracy['tree'][-1]:.2f}, chain {depth_accuracy['chain'][-1]:.2f}")
 print(f"dates, exact match after 250 steps: attention {attention_acc:.3f}, "
       f"none {curves['no attention'][-1][1]:.3f}")
+print("is A before B: " + ", ".join(f"{name} {acc:.2f}" for name, acc in order_accuracy.items()))
 
 # %% [markdown]
 # - When the future decides the label, read both ways, and accept waiting for the end.
@@ -648,6 +918,8 @@ print(f"dates, exact match after 250 steps: attention {attention_acc:.3f}, "
 #   lengths trained on.
 # - Attention lets the decoder choose where to look; self-attention drops the recurrence and
 #   computes all steps at once, at the cost of memory that grows with the sequence.
+# - Self-attention alone cannot see order (exactly chance on "is A before B?"); an RNN gets order
+#   for free, and a transformer adds it as positional encodings.
 #
 # ## Exercises
 #
@@ -703,6 +975,17 @@ checks.check_causal_self_attention(causal_self_attention)
 # - Train the chain on depths 1 to 4 for longer. Does it reach depth 3? Depth 5?
 # - Make the dates harder: add a distracting date ("moved from 3 March 2021 to ...") and see
 #   which model copes.
+#
+# **Review questions** (deck 002's summary questions that this notebook answers):
+# 1. *"How does an RNN handle the data?"* One step at a time, the same weights at every step,
+#    a state carried along. How does self-attention handle the same sequence instead, and what
+#    does each cost, in time and in memory, as the sequence grows?
+# 2. *"Next time: transformers."* The deck says the transformer "no longer processes inputs
+#    sequentially". What does it lose by that (section 6's order task), how does it get it back,
+#    and what does a transformer layer add to the single attention head written here?
+# 3. *"What is the main difference of RNN and LSTM?"* The gates keep long paths short in time.
+#    Which two other remedies for long paths did this notebook measure, and what did each need
+#    (skip connections for depth; a known tree for structure)?
 #
 # ## What's next
 #
