@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 import course_utils
 import course_utils.data
+import course_utils.models
 from course_utils.checks import ExerciseError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,10 +37,13 @@ def public_callables():
     public method of a class defined in course_utils (not re-exported names)."""
     modules = ["course_utils." + m.name for m in pkgutil.iter_modules(course_utils.__path__)]
     modules += ["course_utils.data." + m.name for m in pkgutil.iter_modules(course_utils.data.__path__)]
+    modules += ["course_utils.models." + m.name for m in pkgutil.iter_modules(course_utils.models.__path__)]
     found = {}
     for module_name in sorted(modules):
         module = importlib.import_module(module_name)
+        # models is a package by topic; its names keep the short form models.X
         short = module_name.removeprefix("course_utils.")
+        short = "models" if short.startswith("models.") else short
         for name, obj in vars(module).items():
             if name.startswith("_") or getattr(obj, "__module__", None) != module_name:
                 continue
@@ -80,6 +84,9 @@ NOT_GENERIC = {
     "models.load_scp1_ensemble": "reads shipped checkpoints",
     "models.load_captioner": "reads shipped checkpoints",
     "models.load_last_state_model": "reads shipped checkpoints",
+    "models.load_charlm": "reads shipped checkpoints",
+    "models.load_model": "reads shipped checkpoints",
+    "models.restore": "loads a state dict: tests/test_models.py",
     "models.chrono_init": "takes a torch layer: tests/test_lstm_gru.py",
     "models.cell_from_layer": "takes a torch layer: tests/test_lstm_gru.py",
     "models.detach_state": "takes a model's state",

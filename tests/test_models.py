@@ -1,0 +1,60 @@
+"""course_utils.models is a package by topic: every name the notebooks, scripts, tests and
+benchmarks import still comes from course_utils.models, and every shipped model goes through
+the one loader (sha256-checked, weights_only, clear errors)."""
+import ast
+from pathlib import Path
+
+import pytest
+import torch
+
+import course_utils.models as models
+from course_utils.models import loaders
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def imported_names():
+    """Every name imported `from course_utils.models import ...` anywhere in the project."""
+    names = set()
+    for folder in ("notebooks/src", "scripts", "tests", "benchmarks", "course_utils"):
+        for path in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.ImportFrom) and node.module == "course_utils.models":
+                    names |= {alias.name for alias in node.names}
+    return names
+
+
+def test_every_imported_name_is_exported():
+    names = imported_names()
+    assert {"CharLM", "Captioner", "load_captioner", "Seq2Seq"} <= names
+    assert sorted(n for n in names if not hasattr(models, n)) == []
+    assert sorted(set(models.__all__) - set(dir(models))) == []
+
+
+def test_the_loaders_go_through_load_model(monkeypatch):
+    calls = []
+    real = loaders.load_model
+    monkeypatch.setattr(loaders, "load_model",
+                        lambda folder, name, build: calls.append((folder, name)) or real(folder, name, build))
+    model, entry = models.load_charlm()
+    assert not model.training and entry["model"]["hidden"] == 384
+    model, _ = models.load_captioner("captioner_rnn.pt")
+    assert not model.training
+    model, _ = models.load_last_state_model("longrange", "adding_gru_T50.pt")
+    assert not model.training
+    assert [c[0] for c in calls] == ["shakespeare", "captioning", "longrange"]
+
+
+def test_a_checkpoint_that_does_not_fit_names_the_file_and_the_command():
+    state = {"nonsense": torch.zeros(1)}
+    with pytest.raises(ValueError, match=r"data/shakespeare/charlm_lstm.pt.*train_charlm.py"):
+        loaders.restore(models.CharLM(5, embed=4, hidden=4, layers=1), state, "shakespeare",
+                        "charlm_lstm.pt")
+
+
+def test_seq2seq_memory_keeps_index_access():
+    model = models.Seq2Seq(6, E=4, H=8, A=4)
+    memory = model.encode(torch.tensor([[1, 2, 0], [3, 0, 0]]))
+    e, keys, summary, mask = memory
+    assert memory[0] is e and memory[2] is summary and tuple(mask.shape) == (2, 3)
+    assert tuple(e.shape) == (2, 3, 16) and tuple(keys.shape) == (2, 3, 4)
