@@ -75,6 +75,7 @@ NOT_GENERIC = {
     "train.evaluate_nats": "needs a trained model",
     "train.accuracy": "needs a trained model",
     "train.caption_loss": "needs a captioner",
+    "train.training_step": "takes a model, an optimiser and a loss: tests/test_train.py",
     "decoding": "decoders need a shipped captioner: tests/test_captioning.py",
     "sampling.sample": "needs a trained CharLM",
     "data.scp1.load_scp1": "reads shipped data: tests/test_eeg.py",
