@@ -67,6 +67,7 @@ NOT_GENERIC = {
     "widgets.explosion_explorer": "builds widgets; explosion_state is its compute",
     "plots.draw_unfolded_rnn": "draws a figure",
     "runtime": "device, seeds and timers: tests/test_runtime_and_data.py",
+    "numerics": "arithmetic the checked functions call on arrays they validated: tests/test_models.py",
     "grading": "nbgrader's preprocessor and config: tests/test_classroom.py grades with it",
     "train.train_tbptt": "trains a model: tests/test_charlm.py",
     "train.fit_classifier": "trains a model: tests/test_eeg.py (labels are checked there)",

@@ -58,3 +58,18 @@ def test_seq2seq_memory_keeps_index_access():
     e, keys, summary, mask = memory
     assert memory[0] is e and memory[2] is summary and tuple(mask.shape) == (2, 3)
     assert tuple(e.shape) == (2, 3, 16) and tuple(keys.shape) == (2, 3, 4)
+
+
+def test_one_sigmoid_and_one_relative_error():
+    import numpy as np
+
+    from course_utils import calibration, dynamics, gradcheck, numerics
+
+    a = np.linspace(-800, 800, 41)
+    s = numerics.sigmoid(a)
+    assert np.all(np.isfinite(s)) and s[0] == 0 and s[-1] == 1 and s[20] == 0.5
+    assert np.array_equal(dynamics.activate(a, "sigmoid")[0], s)
+    assert np.array_equal(calibration.binary_probs(a)[:, 1], s)
+    x, y = np.array([1.0, 0.0, 2.0]), np.array([1.5, 0.0, 2.0])
+    assert np.allclose(numerics.relative_errors(x, y), [0.2, 0.0, 0.0])
+    assert gradcheck.rel_error(x, y) == 0.2
