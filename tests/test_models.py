@@ -73,3 +73,14 @@ def test_one_sigmoid_and_one_relative_error():
     x, y = np.array([1.0, 0.0, 2.0]), np.array([1.5, 0.0, 2.0])
     assert np.allclose(numerics.relative_errors(x, y), [0.2, 0.0, 0.0])
     assert gradcheck.rel_error(x, y) == 0.2
+
+
+def test_no_module_defines_a_function_twice():
+    """A second `def` of a name silently replaces the first (checks.py once had two
+    _tolerance functions, so the exercise checks used notebook 09's)."""
+    twice = []
+    for path in (ROOT / "course_utils").rglob("*.py"):
+        names = [node.name for node in ast.parse(path.read_text()).body
+                 if isinstance(node, (ast.FunctionDef, ast.ClassDef))]
+        twice += [f"{path.name}:{name}" for name in set(names) if names.count(name) > 1]
+    assert twice == []
