@@ -252,6 +252,7 @@ BASELINES = {
     "sampling.softmax_with_temperature": dict(logits=_a(6), temperature=0.7),
     "sampling.entropy_nats": dict(probs=_probs()),
     "train.as_streams": dict(ids=torch.from_numpy(_ints(5, 100)), batch=4),
+    "data.standardise.standardise": dict(x=_a(4, 5, 3), mean=None, std=None, channel_axis=2),
     "widgets.time_axis_length": dict(T=50),
     "widgets.describe_log": dict(value=-3.2),
     "widgets.clipped_log_curve": dict(log_values=_a(20)),

@@ -84,3 +84,22 @@ def test_no_module_defines_a_function_twice():
                  if isinstance(node, (ast.FunctionDef, ast.ClassDef))]
         twice += [f"{path.name}:{name}" for name in set(names) if names.count(name) > 1]
     assert twice == []
+
+
+def test_one_standardisation_for_frames_and_channels():
+    import numpy as np
+
+    from course_utils.data import eeg
+    from course_utils.data.standardise import standardise
+
+    frames = eeg.make_frames(20, "burst", (0.0, 0.5), 1.0, 1)[0]                 # (N, T, F)
+    mean, std = frames.mean(axis=(0, 1)), frames.std(axis=(0, 1))               # the old way
+    z, m, s = standardise(frames)
+    assert np.array_equal(z, (frames - mean) / std) and m.shape == (1, 1, frames.shape[2])
+    other = eeg.make_frames(5, "burst", (0.0, 0.5), 1.0, 2)[0]
+    assert np.array_equal(standardise(other, m, s)[0], (other - mean) / std)
+    channels = np.random.default_rng(0).normal(3, 2, (6, 4, 50))                  # (N, C, T)
+    z, m, s = standardise(channels, channel_axis=1)
+    assert m.shape == (1, 4, 1) and np.allclose(z.mean(axis=(0, 2)), 0) and np.allclose(z.std(axis=(0, 2)), 1)
+    with pytest.raises(ValueError, match="standardise: mean and std"):
+        standardise(channels, mean=m)
