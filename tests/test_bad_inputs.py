@@ -146,6 +146,10 @@ ACCEPTED = {
     ("widgets.describe_log", "value"): {"inf", "a non-finite number"},  # log10 of an overflow
     ("data.text.Vocabulary.decode", "ids"): {"one item too few"},  # a shorter text
     ("data.shapes.CaptionVocabulary.decode", "ids"): {"one item too few"},
+    ("data.vocabulary.Vocabulary.decode", "ids"): {"one item too few"},  # fewer tokens
+    ("data.vocabulary.Vocabulary.tokens_of", "ids"): {"one item too few"},
+    ("data.vocabulary.Vocabulary.ids", "tokens"): {"one item too few"},
+    ("data.vocabulary.Vocabulary.encode", "tokens"): {"one item too few"},
     ("ngram.next_char_probs", "context"): {"one item too few"},  # a shorter context
     ("data.years.make_year_sentences", "year_positions"): {"one item too few"},  # fewer positions
     ("linear_rnn.g", "x"): {"an extra axis", "one axis fewer"},  # element-wise, any shape
@@ -217,6 +221,11 @@ BASELINES = {
     "data.text.Vocabulary.decode": dict(ids=[0, 1, 3]),
     "data.years.make_year_sentences": dict(n=3, year_positions=(1, 3), seed=0),
     "data.years.build_vocabulary": dict(),
+    "data.vocabulary.Vocabulary": dict(tokens=["<pad>", "a", "b"], unknown=None),
+    "data.vocabulary.Vocabulary.ids": dict(tokens=["a", "b"]),
+    "data.vocabulary.Vocabulary.encode": dict(tokens=["a", "b"]),
+    "data.vocabulary.Vocabulary.tokens_of": dict(ids=[1, 2]),
+    "data.vocabulary.Vocabulary.decode": dict(ids=[1, 2]),
     "dynamics.matrix_with_spectrum": dict(n=4, radius=0.9, spread=0.1, angle=10.0, non_normal=0.0, seed=0),
     "dynamics.sample_steps": dict(T=50, count=10),
     "dynamics.power_log_norms": dict(W=_a(4, 4), T=20),

@@ -103,3 +103,22 @@ def test_one_standardisation_for_frames_and_channels():
     assert m.shape == (1, 4, 1) and np.allclose(z.mean(axis=(0, 2)), 0) and np.allclose(z.std(axis=(0, 2)), 1)
     with pytest.raises(ValueError, match="standardise: mean and std"):
         standardise(channels, mean=m)
+
+
+def test_one_vocabulary_behind_every_data_module():
+    import numpy as np
+
+    from course_utils.data import birthplace, dates, expressions, shapes, tagging, text, years
+    from course_utils.data.vocabulary import Vocabulary
+
+    for vocab in (text.Vocabulary("abc"), shapes.CaptionVocabulary(), years.build_vocabulary(),
+                  birthplace.VOCABULARY, tagging.VOCABULARY, expressions.VOCABULARY, dates.VOCAB):
+        assert isinstance(vocab, Vocabulary) and len(vocab) == len(vocab.tokens)
+    vocab = years.build_vocabulary()                      # reads as the dict it used to be
+    assert vocab["<pad>"] == 0 and vocab.get("nowhere", vocab["<unk>"]) == 1 and "Nepal" in vocab
+    assert list(vocab.ids(["in", "zzz"])) == [vocab["in"], 1]
+    with pytest.raises(ValueError, match="not in the vocabulary"):
+        Vocabulary(["a", "b"]).encode(["a", "c"])
+    with pytest.raises(ValueError, match="must not repeat"):
+        Vocabulary(["a", "a"])
+    assert Vocabulary(["x", "y"]).decode(np.array([1, 0])) == ["y", "x"]

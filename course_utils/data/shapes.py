@@ -15,7 +15,8 @@ draws 4-5 objects, more than any training scene has.
 """
 import numpy as np
 
-from ..validate import MAX_COUNT, MAX_STEPS, Flag, Indices, Int, Seed, Words, checked
+from ..validate import MAX_COUNT, MAX_STEPS, Flag, Int, Seed, Words, checked
+from .vocabulary import Vocabulary
 
 SIZE = 64
 COLOURS = {"red": (0.85, 0.15, 0.1), "green": (0.1, 0.65, 0.2), "blue": (0.15, 0.3, 0.9),
@@ -152,16 +153,14 @@ def make_scenes(n, seed=0, holdout=(("red", "triangle"),), only_holdout=False, c
     return np.stack(images), captions, references, scenes
 
 
-class CaptionVocabulary:
-    """Words <-> ids for the scene grammar; id 0 is <pad>."""
+class CaptionVocabulary(Vocabulary):
+    """Words <-> ids for the scene grammar (data.vocabulary.Vocabulary over words); id 0 is
+    <pad>. words: the words in id order."""
 
     @checked(words=Words(1))
     def __init__(self, words=WORDS):
-        self.words = list(words)
-        self.index = {w: i for i, w in enumerate(self.words)}
-
-    def __len__(self):
-        return len(self.words)
+        super().__init__(words)
+        self.words = self.tokens
 
     @checked(captions=Words(2), length=Int(1, MAX_STEPS))
     def encode(self, captions, length=None):
@@ -174,15 +173,13 @@ class CaptionVocabulary:
         ids = np.zeros((len(captions), length), dtype=np.int64)
         for row, caption in enumerate(captions):
             tokens = [START, *caption, END][:length]
-            ids[row, :len(tokens)] = [self.index[w] for w in tokens]
+            ids[row, :len(tokens)] = self.ids(tokens)
         return ids
 
     def decode(self, ids):
         """ids: (L,) ints in [0, len(self)) -> the words up to <end>, without <start> / <pad>."""
-        Indices("L", len(self.words), nonempty=False)("CaptionVocabulary.decode", "ids", ids)
         words = []
-        for i in ids:
-            word = self.words[int(i)]
+        for word in self.tokens_of(ids):
             if word == END:
                 break
             if word not in (START, PAD):
