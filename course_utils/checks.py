@@ -808,7 +808,7 @@ def check_greedy_ids(greedy_ids, model, vocab, max_length=16):
     """
     import torch
 
-    from .data.shapes import make_scenes
+    from .data.scenes import make_scenes
     from .decoding import greedy
 
     name = "greedy_ids"
@@ -862,7 +862,7 @@ def check_sensor_filter(sensor_filter, tolerance=0.9, resolution=401):
     `tolerance` times the best gap (found by a grid search over the filters).
 
     sensor_filter: three numbers as a tuple, list, NumPy array or tensor."""
-    from .data.shapes import COLOURS
+    from .data.scenes import COLOURS
 
     name = "sensor_filter"
     if sensor_filter is None:

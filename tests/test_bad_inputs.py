@@ -92,7 +92,7 @@ NOT_GENERIC = {
     "models.chrono_init": "takes a torch layer: tests/test_lstm_gru.py",
     "models.cell_from_layer": "takes a torch layer: tests/test_lstm_gru.py",
     "models.detach_state": "takes a model's state",
-    "data.shapes.render": "takes scene objects and an rng: tests/test_captioning.py",
+    "data.scenes.render": "takes scene objects and an rng: tests/test_captioning.py",
     "data.eeg.pink_noise": "takes an rng",
     "data.eeg.background": "takes an rng",
     "dynamics.random_orthogonal": "takes an rng",
@@ -107,7 +107,7 @@ NOT_GENERIC = {
     "layers.gru_step_backward": "takes a cache",
     "layers.gru_backward": "takes a cache",
     "layers.gru_gates": "takes a cache",
-    "data.shapes.captions_for": "takes scene objects made by make_scenes: tests/test_captioning.py",
+    "data.scenes.captions_for": "takes scene objects made by make_scenes: tests/test_captioning.py",
     "data.tagging.encode_tagged": "takes sentences and tags made by make_name_sentences",
     "data.years.encode": "takes sentences and a vocabulary made by this module: tests/test_layers.py",
     "dynamics.jacobian_log_norms": "takes derivatives made by rnn_trajectory: tests/test_dynamics.py",
@@ -145,7 +145,7 @@ ACCEPTED = {
                                                   "a non-finite entry"},
     ("widgets.describe_log", "value"): {"inf", "a non-finite number"},  # log10 of an overflow
     ("data.text.Vocabulary.decode", "ids"): {"one item too few"},  # a shorter text
-    ("data.shapes.CaptionVocabulary.decode", "ids"): {"one item too few"},
+    ("data.scenes.CaptionVocabulary.decode", "ids"): {"one item too few"},
     ("data.vocabulary.Vocabulary.decode", "ids"): {"one item too few"},  # fewer tokens
     ("data.vocabulary.Vocabulary.tokens_of", "ids"): {"one item too few"},
     ("data.vocabulary.Vocabulary.ids", "tokens"): {"one item too few"},
@@ -210,10 +210,10 @@ BASELINES = {
     "data.expressions.as_tokens": dict(leaves=_ints(10, 2, 4), operators=[_ints(2, 2, 2), _ints(2, 2, 1)]),
     "data.scp1.standardise": dict(x=_a(3, 4, 5)),
     "data.scp1.block_means": dict(x=_a(3, 8, 2), block=2),
-    "data.shapes.make_scenes": dict(n=3, seed=0, only_holdout=False, clutter=False),
-    "data.shapes.CaptionVocabulary": dict(words=["<pad>", "<start>", "<end>", "a", "b"]),
-    "data.shapes.CaptionVocabulary.encode": dict(captions=[["a", "red", "circle"]], length=6),
-    "data.shapes.CaptionVocabulary.decode": dict(ids=[1, 3, 8, 2]),
+    "data.scenes.make_scenes": dict(n=3, seed=0, only_holdout=False, clutter=False),
+    "data.scenes.CaptionVocabulary": dict(words=["<pad>", "<start>", "<end>", "a", "b"]),
+    "data.scenes.CaptionVocabulary.encode": dict(captions=[["a", "red", "circle"]], length=6),
+    "data.scenes.CaptionVocabulary.decode": dict(ids=[1, 3, 8, 2]),
     "data.tagging.make_name_sentences": dict(n=3, seed=0, clauses=(1, 3)),
     "data.tagging.make_mouse_states": dict(n=3, steps=10, stay=0.9, noise=1.0, seed=0),
     "data.text.Vocabulary": dict(chars="abc d"),
@@ -343,7 +343,7 @@ def _target(name):
     owner = ".".join(parts[:-1])
     if owner in objects and inspect.isclass(objects[owner]):
         instance = objects[owner](**_fresh(BASELINES.get(owner) or {}))
-        if owner == "data.shapes.CaptionVocabulary":
+        if owner == "data.scenes.CaptionVocabulary":
             instance = objects[owner]()
         return getattr(instance, parts[-1])
     return objects[name]

@@ -7,7 +7,7 @@ import torch
 
 from course_utils import checks, decoding
 from course_utils.checkpoints import manifest, sha256, DATA
-from course_utils.data.shapes import CaptionVocabulary, captions_for, make_scenes
+from course_utils.data.scenes import CaptionVocabulary, captions_for, make_scenes
 from course_utils.evaluation import bleu_scores, exact_match, objects_named
 from course_utils.models import Captioner, load_captioner
 from course_utils.train import caption_loss, fit_captioner
@@ -215,3 +215,12 @@ def test_exercise_checks_catch_wrong_answers(shipped, capsys):
         raise NotImplementedError()
     with pytest.raises(checks.ExerciseError, match="not implemented yet"):
         checks.check_greedy_ids(stub, model, VOCAB)
+
+
+def test_sample_is_seeded_like_the_character_sampler(shipped):
+    model, _ = shipped["rnn"]
+    images = torch.from_numpy(make_scenes(4, seed=97)[0])
+    first = decoding.sample(model, images, VOCAB, 2.0)
+    torch.manual_seed(123)                                   # the global stream plays no part
+    assert decoding.sample(model, images, VOCAB, 2.0) == first
+    assert decoding.sample(model, images, VOCAB, 2.0, seed=0) == first

@@ -108,10 +108,10 @@ def test_one_standardisation_for_frames_and_channels():
 def test_one_vocabulary_behind_every_data_module():
     import numpy as np
 
-    from course_utils.data import birthplace, dates, expressions, shapes, tagging, text, years
+    from course_utils.data import birthplace, dates, expressions, scenes, tagging, text, years
     from course_utils.data.vocabulary import Vocabulary
 
-    for vocab in (text.Vocabulary("abc"), shapes.CaptionVocabulary(), years.build_vocabulary(),
+    for vocab in (text.Vocabulary("abc"), scenes.CaptionVocabulary(), years.build_vocabulary(),
                   birthplace.VOCABULARY, tagging.VOCABULARY, expressions.VOCABULARY, dates.VOCAB):
         assert isinstance(vocab, Vocabulary) and len(vocab) == len(vocab.tokens)
     vocab = years.build_vocabulary()                      # reads as the dict it used to be
@@ -122,3 +122,10 @@ def test_one_vocabulary_behind_every_data_module():
     with pytest.raises(ValueError, match="must not repeat"):
         Vocabulary(["a", "a"])
     assert Vocabulary(["x", "y"]).decode(np.array([1, 0])) == ["y", "x"]
+
+
+def test_the_old_name_of_the_scenes_module_still_imports():
+    from course_utils.data import scenes, shapes
+
+    assert shapes.make_scenes is scenes.make_scenes and shapes.CaptionVocabulary is scenes.CaptionVocabulary
+    assert {"COLOURS", "SHAPES", "render", "captions_for"} <= set(vars(shapes))
