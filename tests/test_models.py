@@ -129,3 +129,21 @@ def test_the_old_name_of_the_scenes_module_still_imports():
 
     assert shapes.make_scenes is scenes.make_scenes and shapes.CaptionVocabulary is scenes.CaptionVocabulary
     assert {"COLOURS", "SHAPES", "render", "captions_for"} <= set(vars(shapes))
+
+
+def _modules(package):
+    return {p.stem for p in (ROOT / "course_utils" / package).glob("*.py") if p.stem != "__init__"} | \
+        {p.name for p in (ROOT / "course_utils" / package).iterdir() if (p / "__init__.py").exists()}
+
+
+def test_the_docstrings_and_the_readme_list_every_module():
+    import course_utils
+    import course_utils.data
+
+    readme = (ROOT / "README.md").read_text()
+    glance = readme[readme.index("`course_utils` at a glance"):readme.index("## conda")]
+    for package, doc in [("", course_utils.__doc__), ("data", course_utils.data.__doc__),
+                         ("models", models.__doc__)]:
+        listed = {line.split()[0] for line in doc.splitlines() if line.startswith("    ")}
+        assert sorted(_modules(package) - listed) == [], package
+        assert sorted(name for name in _modules(package) if f"`{name}" not in glance) == [], package
