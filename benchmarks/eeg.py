@@ -35,9 +35,9 @@ def synthetic():
             "shifted": tensors(frames("burst", settings["test"], (0.5, 1.0), 3)),
             "two_part": tensors(frames("two_part", settings["train"], (0.0, 1.0), 4)),
             "two_part_test": tensors(frames("two_part", settings["test"], (0.0, 1.0), 5))}
-    models = {"dense": lambda: DenseClassifier(48, 16, hidden=32),
+    models = {"dense": lambda: DenseClassifier(48, 16, hidden_size=32),
               "window": lambda: WindowCNN(16, window=5, stride=2),
-              "rnn": lambda: RNNClassifier(16, hidden=32, cell="lstm", readout="max")}
+              "rnn": lambda: RNNClassifier(16, hidden_size=32, cell="lstm", readout="max")}
     found = {}
     for name, train_set, test_set in [("dense", "burst", "shifted"), ("rnn", "burst", "shifted"),
                                       ("window", "two_part", "two_part_test"),

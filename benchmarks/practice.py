@@ -32,7 +32,7 @@ def calibration_run():
     _, mean, std = standardise(train_frames)
     tensor = lambda values: torch.from_numpy(standardise(values, mean, std)[0])
     torch.manual_seed(0)
-    model = RNNClassifier(16, hidden=32, cell="lstm", readout="max")
+    model = RNNClassifier(16, hidden_size=32, cell="lstm", readout="max")
     fit_classifier(model, tensor(train_frames), torch.from_numpy(train_labels),
                    epochs=settings["epochs"])
     logits = {}

@@ -41,7 +41,7 @@ GRID = [dict(cell=cell, hidden=32, readout=readout, block=block, epochs=100, lr=
 
 
 def build(config):
-    return RNNClassifier(6, hidden=config["hidden"], cell=config["cell"], readout=config["readout"])
+    return RNNClassifier(6, hidden_size=config["hidden"], cell=config["cell"], readout=config["readout"])
 
 
 def inputs(x_standardised, config):

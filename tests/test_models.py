@@ -48,12 +48,12 @@ def test_the_loaders_go_through_load_model(monkeypatch):
 def test_a_checkpoint_that_does_not_fit_names_the_file_and_the_command():
     state = {"nonsense": torch.zeros(1)}
     with pytest.raises(ValueError, match=r"data/shakespeare/charlm_lstm.pt.*train_charlm.py"):
-        loaders.restore(models.CharLM(5, embed=4, hidden=4, layers=1), state, "shakespeare",
+        loaders.restore(models.CharLM(5, embed=4, hidden_size=4, layers=1), state, "shakespeare",
                         "charlm_lstm.pt")
 
 
 def test_seq2seq_memory_keeps_index_access():
-    model = models.Seq2Seq(6, E=4, H=8, A=4)
+    model = models.Seq2Seq(6, E=4, hidden_size=8, A=4)
     memory = model.encode(torch.tensor([[1, 2, 0], [3, 0, 0]]))
     e, keys, summary, mask = memory
     assert memory[0] is e and memory[2] is summary and tuple(mask.shape) == (2, 3)
@@ -147,3 +147,19 @@ def test_the_docstrings_and_the_readme_list_every_module():
         listed = {line.split()[0] for line in doc.splitlines() if line.startswith("    ")}
         assert sorted(_modules(package) - listed) == [], package
         assert sorted(name for name in _modules(package) if f"`{name}" not in glance) == [], package
+
+
+def test_one_name_for_the_hidden_size_and_the_old_keywords_still_work():
+    import inspect
+
+    for cls in (models.LastStateModel, models.CharLM, models.DenseClassifier, models.RNNClassifier,
+                models.ConditionalRNNDecoder, models.LSTMDecoder, models.AttentionDecoder,
+                models.Captioner, models.Seq2Seq, models.Tagger, models.ConditionalTagger,
+                models.StackedRNN, models.TreeRNN):
+        assert "hidden_size" in inspect.signature(cls.__init__.__wrapped__).parameters, cls.__name__
+    torch.manual_seed(0)
+    old = models.CharLM(5, embed=4, hidden=6, layers=1)          # the shipped manifest's keyword
+    assert old.rnn.hidden_size == 6 and old.config["hidden_size"] == 6
+    assert models.RNNClassifier(3, hidden=5).rnn.hidden_size == 5   # notebooks 02 and 08
+    assert models.DenseClassifier(4, 3, hidden=7).net[1].out_features == 7
+    assert models.Captioner(6, D=8, E=4, H=9).decoder.W_hy.in_features == 9   # captioning manifest

@@ -14,10 +14,12 @@ class DenseClassifier(nn.Module):
     frame, feature and hidden unit, so an event at a new time meets weights that never learned
     from it. forward(x: (N, T, F)) -> logits (N,)."""
 
-    @checked(frames=Int(1, MAX_STEPS), features=Int(1, MAX_WIDTH), hidden=Int(1, 8192),
-             _size=lambda a: a["frames"] * a["features"] * a["hidden"])
-    def __init__(self, frames, features, hidden=32):
+    @checked(frames=Int(1, MAX_STEPS), features=Int(1, MAX_WIDTH), hidden_size=Int(1, 8192),
+             hidden=Int(1, 8192),
+             _size=lambda a: a["frames"] * a["features"] * (a["hidden"] or a["hidden_size"]))
+    def __init__(self, frames, features, hidden_size=32, hidden=None):
         super().__init__()
+        hidden = hidden_size if hidden is None else hidden  # hidden: the old name (notebooks)
         self.frames, self.features = frames, features
         self.net = nn.Sequential(nn.Flatten(), nn.Linear(frames * features, hidden), nn.ReLU(),
                                  nn.Linear(hidden, 1))
@@ -62,15 +64,18 @@ class RNNClassifier(nn.Module):
     state that lasts the whole recording), or the last one ("last").
     forward(x: (N, T, F)) -> logits (N,); step_logits(x) -> (N, T)."""
 
-    @checked(features=Int(1, MAX_WIDTH), hidden=Int(1, 8192), cell=Choice("gru", "lstm", "rnn"),
+    @checked(features=Int(1, MAX_WIDTH), hidden_size=Int(1, 8192), hidden=Int(1, 8192),
+             cell=Choice("gru", "lstm", "rnn"),
              bidirectional=Flag, readout=Choice("max", "last", "mean"))
-    def __init__(self, features, hidden=32, cell="gru", bidirectional=False, readout="max"):
+    def __init__(self, features, hidden_size=32, cell="gru", bidirectional=False, readout="max",
+                 hidden=None):
         super().__init__()
+        hidden = hidden_size if hidden is None else hidden  # hidden: the old name (notebooks)
         if cell not in CELLS:
             raise ValueError(f"RNNClassifier: cell must be one of {list(CELLS)}, got {cell!r}")
         if readout not in ("max", "mean", "last"):
             raise ValueError(f"RNNClassifier: readout must be 'max', 'mean' or 'last', got {readout!r}")
-        self.config = dict(features=features, hidden=hidden, cell=cell,
+        self.config = dict(features=features, hidden_size=hidden, cell=cell,
                            bidirectional=bidirectional, readout=readout)
         self.rnn = CELLS[cell](features, hidden, batch_first=True, bidirectional=bidirectional)
         self.score = nn.Linear(hidden * (2 if bidirectional else 1), 1)

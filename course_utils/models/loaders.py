@@ -52,7 +52,7 @@ def load_scp1_ensemble():
     folder, name = "scp1", "scp1_rnn.pt"
     states, entry = load(folder, name)
     config = entry["config"]
-    models = [restore(RNNClassifier(6, hidden=config["hidden"], cell=config["cell"],
+    models = [restore(RNNClassifier(6, hidden_size=config["hidden"], cell=config["cell"],
                                     readout=config["readout"]), state, folder, name)
               for state in states]
     return models, entry

@@ -38,13 +38,16 @@ class CharLM(nn.Module):
     vocabulary at every step. forward(tokens: (N, T) int64, state=None) returns
     logits: (N, T, V) and the final state, to carry into the next chunk."""
 
-    @checked(vocab_size=Int(1, MAX_WIDTH), embed=Int(1, 8192), hidden=Int(1, 8192),
-             layers=Int(1, 64), cell=Choice("lstm", "gru", "rnn"), dropout=Number(0, 1))
-    def __init__(self, vocab_size, embed=64, hidden=384, layers=2, cell="lstm", dropout=0.0):
+    @checked(vocab_size=Int(1, MAX_WIDTH), embed=Int(1, 8192), hidden_size=Int(1, 8192),
+             layers=Int(1, 64), cell=Choice("lstm", "gru", "rnn"), dropout=Number(0, 1),
+             hidden=Int(1, 8192))
+    def __init__(self, vocab_size, embed=64, hidden_size=384, layers=2, cell="lstm", dropout=0.0,
+                 hidden=None):
         super().__init__()
+        hidden = hidden_size if hidden is None else hidden  # hidden: the old name (checkpoints)
         if cell not in CELLS:
             raise ValueError(f"CharLM: cell must be one of {list(CELLS)}, got {cell!r}")
-        self.config = dict(vocab_size=vocab_size, embed=embed, hidden=hidden, layers=layers,
+        self.config = dict(vocab_size=vocab_size, embed=embed, hidden_size=hidden, layers=layers,
                            cell=cell, dropout=dropout)
         self.embed = nn.Embedding(vocab_size, embed)
         self.rnn = CELLS[cell](embed, hidden, num_layers=layers, batch_first=True,
@@ -78,10 +81,11 @@ class Tagger(nn.Module):
     takes future hidden states in as well".
     """
 
-    @checked(vocab_size=Int(1, MAX_WIDTH), tags=Int(1, MAX_WIDTH), E=Int(1, 8192), H=Int(1, 8192),
-             bidirectional=Flag)
-    def __init__(self, vocab_size, tags, E=32, H=32, bidirectional=False):
+    @checked(vocab_size=Int(1, MAX_WIDTH), tags=Int(1, MAX_WIDTH), E=Int(1, 8192),
+             hidden_size=Int(1, 8192), bidirectional=Flag)
+    def __init__(self, vocab_size, tags, E=32, hidden_size=32, bidirectional=False):
         super().__init__()
+        H = hidden_size
         self.embed = nn.Embedding(vocab_size, E, padding_idx=0)
         self.rnn = nn.GRU(E, H, batch_first=True, bidirectional=bidirectional)
         self.readout = nn.Linear(2 * H if bidirectional else H, tags)
@@ -106,9 +110,10 @@ class ConditionalTagger(nn.Module):
     scores (N, T, labels); free_running(x) feeds back its own greedy choices -> ids (N, T).
     """
 
-    @checked(features=Int(1, MAX_WIDTH), labels=Int(1, MAX_WIDTH), H=Int(1, 8192))
-    def __init__(self, features, labels, H=32):
+    @checked(features=Int(1, MAX_WIDTH), labels=Int(1, MAX_WIDTH), hidden_size=Int(1, 8192))
+    def __init__(self, features, labels, hidden_size=32):
         super().__init__()
+        H = hidden_size
         self.features, self.labels = features, labels
         self.rnn = nn.GRU(features + labels + 1, H, batch_first=True)
         self.readout = nn.Linear(H, labels)
@@ -142,9 +147,10 @@ class StackedRNN(nn.Module):
     every layer has a short path to the loss. forward(tokens: (N, T)) -> scores (N, T, V).
     """
 
-    @checked(vocab_size=Int(1, MAX_WIDTH), depth=Int(1, 64), skip=Flag, H=Int(1, 8192))
-    def __init__(self, vocab_size, depth, skip=False, H=64):
+    @checked(vocab_size=Int(1, MAX_WIDTH), depth=Int(1, 64), skip=Flag, hidden_size=Int(1, 8192))
+    def __init__(self, vocab_size, depth, skip=False, hidden_size=64):
         super().__init__()
+        H = hidden_size
         self.skip = skip
         self.embed = nn.Embedding(vocab_size, H)
         self.layers = nn.ModuleList(nn.RNN(H, H, batch_first=True) for _ in range(depth))
@@ -177,10 +183,11 @@ class TreeRNN(nn.Module):
     (N, 2**(d-1)), ..., (N, 1)) -> scores (N, outputs).
     """
 
-    @checked(digits=Int(1, MAX_WIDTH), operators=Int(1, 64), H=Int(1, 8192),
+    @checked(digits=Int(1, MAX_WIDTH), operators=Int(1, 64), hidden_size=Int(1, 8192),
              outputs=Int(1, MAX_WIDTH))
-    def __init__(self, digits=10, operators=2, H=64, outputs=10):
+    def __init__(self, digits=10, operators=2, hidden_size=64, outputs=10):
         super().__init__()
+        H = hidden_size
         self.leaf = nn.Embedding(digits, H)
         self.b_op = nn.Embedding(operators, H)
         self.W = nn.Linear(2 * H, H)
