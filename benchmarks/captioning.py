@@ -17,7 +17,7 @@ SCENES = 1000
 @functools.lru_cache(maxsize=None)
 def bleu4_and_exact(holdout):
     from course_utils import decoding
-    from course_utils.data.shapes import CaptionVocabulary, make_scenes
+    from course_utils.data.scenes import CaptionVocabulary, make_scenes
     from course_utils.evaluation import bleu_scores, exact_match
     from course_utils.models import load_captioner
 

@@ -33,13 +33,10 @@ def quick_run():
 
 def checkpoint_nats():
     from course_utils import train
-    from course_utils.checkpoints import load
-    from course_utils.models import CharLM
+    from course_utils.models import load_charlm
 
-    vocab, _, valid_ids = _data()
-    state, entry = load("shakespeare", "charlm_lstm.pt")
-    model = CharLM(**entry["model"])
-    model.load_state_dict(state)
+    _, _, valid_ids = _data()
+    model, _ = load_charlm("charlm_lstm.pt")
     return train.evaluate_nats(model, valid_ids)
 
 

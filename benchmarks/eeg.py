@@ -21,6 +21,7 @@ from . import result
 def synthetic():
     """{(model, test): accuracy} for the models and tests the four eeg_* figures need."""
     from course_utils.data import eeg
+    from course_utils.data.standardise import standardise
     from course_utils.models import DenseClassifier, RNNClassifier, WindowCNN
     from course_utils.train import accuracy, fit_classifier
 
@@ -30,15 +31,16 @@ def synthetic():
         return eeg.make_frames(n, kind, where, settings["amplitude"], seed)[:2]
 
     burst_train = frames("burst", settings["train"], (0.0, 0.5), 1)
-    mean, std = burst_train[0].mean(axis=(0, 1)), burst_train[0].std(axis=(0, 1))
-    tensors = lambda data: (torch.from_numpy((data[0] - mean) / std), torch.from_numpy(data[1]))
+    _, mean, std = standardise(burst_train[0])
+    tensors = lambda data: (torch.from_numpy(standardise(data[0], mean, std)[0]),
+                            torch.from_numpy(data[1]))
     sets = {"burst": tensors(burst_train),
             "shifted": tensors(frames("burst", settings["test"], (0.5, 1.0), 3)),
             "two_part": tensors(frames("two_part", settings["train"], (0.0, 1.0), 4)),
             "two_part_test": tensors(frames("two_part", settings["test"], (0.0, 1.0), 5))}
-    models = {"dense": lambda: DenseClassifier(48, 16, hidden=32),
+    models = {"dense": lambda: DenseClassifier(48, 16, hidden_size=32),
               "window": lambda: WindowCNN(16, window=5, stride=2),
-              "rnn": lambda: RNNClassifier(16, hidden=32, cell="lstm", readout="max")}
+              "rnn": lambda: RNNClassifier(16, hidden_size=32, cell="lstm", readout="max")}
     found = {}
     for name, train_set, test_set in [("dense", "burst", "shifted"), ("rnn", "burst", "shifted"),
                                       ("window", "two_part", "two_part_test"),

@@ -19,6 +19,7 @@ def calibration_run():
     """{"T", "ece_before", "ece_after", "accuracy"} of the notebook's EEG RNN on its test set."""
     from course_utils import calibration
     from course_utils.data import eeg
+    from course_utils.data.standardise import standardise
     from course_utils.models import RNNClassifier
     from course_utils.train import fit_classifier
 
@@ -28,10 +29,10 @@ def calibration_run():
         return eeg.make_frames(n, "burst", (0.0, 0.5), settings["amplitude"], seed)[:2]
 
     train_frames, train_labels = frames(settings["train"], 1)
-    mean, std = train_frames.mean(axis=(0, 1)), train_frames.std(axis=(0, 1))
-    tensor = lambda values: torch.from_numpy((values - mean) / std)
+    _, mean, std = standardise(train_frames)
+    tensor = lambda values: torch.from_numpy(standardise(values, mean, std)[0])
     torch.manual_seed(0)
-    model = RNNClassifier(16, hidden=32, cell="lstm", readout="max")
+    model = RNNClassifier(16, hidden_size=32, cell="lstm", readout="max")
     fit_classifier(model, tensor(train_frames), torch.from_numpy(train_labels),
                    epochs=settings["epochs"])
     logits = {}

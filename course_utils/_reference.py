@@ -7,6 +7,7 @@ its check (see checks._forbidden). The public modules use them under private ali
 """
 import numpy as np
 
+from .numerics import sigmoid as _sigmoid
 from .validate import expect_shape
 
 
@@ -27,11 +28,6 @@ def rnn_step_backward(dnext_h, cache):
     dWh = prev_h.T @ da
     db = da.sum(axis=0)
     return dx, dprev_h, dWx, dWh, db
-
-
-def _sigmoid(a):
-    """sigmoid(a) = 1 / (1 + exp(-a)), computed as 0.5 * (1 + tanh(a / 2)): never overflows."""
-    return 0.5 * (1 + np.tanh(0.5 * a))
 
 
 def _hidden_size(fn, Wh, gates):

@@ -15,6 +15,7 @@ probabilities, and the predictions (the argmax) do not change.
 """
 import numpy as np
 
+from .numerics import sigmoid
 from .validate import (
     MAX_STEPS, MAX_WIDTH, Array, Int, Number, checked, expect_indices, expect_shape,
 )
@@ -49,7 +50,7 @@ def binary_probs(logits, temperature=1.0):
     expect_shape("binary_probs", "logits", logits, "N", (None,))
     if not np.isscalar(temperature) or not temperature > 0:
         raise ValueError(f"binary_probs: temperature must be a positive number, got {temperature!r}")
-    p = 0.5 * (1 + np.tanh(logits / temperature / 2))   # sigmoid, without overflow
+    p = sigmoid(logits / temperature)
     return np.stack([1 - p, p], axis=1)
 
 

@@ -24,6 +24,7 @@ import warnings
 import numpy as np
 
 from . import _reference, calibration, layers, sampling
+from .numerics import relative_errors
 
 # The answers the checks compare with, captured when the module is imported: replacing
 # `layers.rnn_step_forward` in a notebook does not change what the checks compare with.
@@ -346,7 +347,7 @@ def _compare(name, what, got, expected, tol):
     tol = _tolerance(got, tol)
     floor = 1e-12 if tol < 1e-6 else 1e-6 * max(1.0, float(np.abs(expected).max(initial=0)))
     values = got.astype(np.float64)
-    err = np.abs(values - expected) / (np.abs(values) + np.abs(expected) + floor)
+    err = relative_errors(values, expected, floor)
     if err.size and err.max() > tol:
         where = np.unravel_index(np.argmax(err), err.shape) if err.ndim else ()
         wrong = int(np.sum(err > tol))
@@ -807,7 +808,7 @@ def check_greedy_ids(greedy_ids, model, vocab, max_length=16):
     """
     import torch
 
-    from .data.shapes import make_scenes
+    from .data.scenes import make_scenes
     from .decoding import greedy
 
     name = "greedy_ids"
@@ -861,7 +862,7 @@ def check_sensor_filter(sensor_filter, tolerance=0.9, resolution=401):
     `tolerance` times the best gap (found by a grid search over the filters).
 
     sensor_filter: three numbers as a tuple, list, NumPy array or tensor."""
-    from .data.shapes import COLOURS
+    from .data.scenes import COLOURS
 
     name = "sensor_filter"
     if sensor_filter is None:
@@ -963,7 +964,7 @@ def check_causal_self_attention(causal_self_attention, seed=0):
 # Notebook 09 (RNNs for imaging): the ridge read-out of an echo-state network, and one
 # directional sweep of ReNet. Both accept NumPy or torch results, float32 or float64.
 
-def _tolerance(got, float64=1e-8, float32=1e-4):
+def _dtype_tolerance(got, float64=1e-8, float32=1e-4):
     """The relative tolerance for a result of got's dtype (float32 earns a looser one)."""
     dtype = getattr(got, "dtype", None)
     return float32 if dtype is not None and "float32" in str(dtype) else float64
@@ -988,7 +989,7 @@ def check_ridge_readout(ridge_readout, seed=0):
         got = _call(ridge_readout, name, "return W_out of shape (H, K)", states.copy(),
                     targets.copy(), alpha)
         where = f"{name}(states {states.shape}, targets {targets.shape}, alpha={alpha:g})"
-        _compare(where, "W_out", got, reference(states, targets, alpha), _tolerance(got))
+        _compare(where, "W_out", got, reference(states, targets, alpha), _dtype_tolerance(got))
     print(f"✓ {name} matches (S^T S + alpha I)^-1 S^T Y on {len(cases)} problems")
 
 
@@ -1006,7 +1007,7 @@ def check_sweep(sweep, seed=0):
     for reverse in (False, True):
         got = _call(sweep, name, "return h of shape (N, R, C, H)", x.copy(), Wx, Wh, b, reverse)
         _compare(f"{name}(x of shape {x.shape}, reverse={reverse})", "h", got,
-                 reference(x, Wx, Wh, b, reverse), _tolerance(got))
+                 reference(x, Wx, Wh, b, reverse), _dtype_tolerance(got))
     changed = x.copy()
     changed[:, 0] += 1.0                                    # change the first row only
     other_rows = np.asarray(sweep(changed, Wx, Wh, b, False))[:, 1:]

@@ -2,12 +2,12 @@
 fed back in. Greedy takes the likeliest word, sampling draws one (with a temperature), beam
 search keeps the `beam` likeliest partial captions at every step.
 
-Each works on ids; `vocab` (course_utils.data.shapes.CaptionVocabulary) turns them into words.
+Each works on ids; `vocab` (course_utils.data.scenes.CaptionVocabulary) turns them into words.
 """
 import torch
 import torch.nn.functional as F
 
-from .data.shapes import END, START
+from .data.scenes import END, START
 
 
 @torch.no_grad()
@@ -30,10 +30,14 @@ def greedy(model, images, vocab, max_length=16):
     return _decode(model, images, vocab, lambda scores: scores.argmax(dim=1), max_length)
 
 
-def sample(model, images, vocab, temperature=1.0, max_length=16, generator=None):
-    """Like greedy, but each word is drawn from softmax(scores / temperature)."""
+def sample(model, images, vocab, temperature=1.0, max_length=16, generator=None, seed=0):
+    """Like greedy, but each word is drawn from softmax(scores / temperature). Seeded like
+    sampling.sample: the draws come from a generator seeded with `seed`, or from `generator`
+    when one is given (to carry one stream of draws across calls)."""
     if temperature <= 0:
         raise ValueError(f"sample: temperature must be > 0, got {temperature}")
+    if generator is None:
+        generator = torch.Generator().manual_seed(seed)
 
     def draw(scores):
         probabilities = F.softmax(scores / temperature, dim=1).cpu()

@@ -10,6 +10,7 @@ Jacobian of one step is d h_t / d h_{t-1} = diag(phi'(a_t)) @ Wh.T (a column-vec
 import numpy as np
 
 from ._reference import clip_by_norm as _clip_by_norm
+from .numerics import sigmoid
 from .validate import MAX_COUNT, MAX_STEPS, Array, Choice, Int, Number, Seed, checked, expect_shape
 
 NONLINEARITIES = ("linear", "tanh", "relu", "sigmoid")
@@ -135,7 +136,7 @@ def activate(a, nonlinearity):
         return h, 1 - h * h
     if nonlinearity == "relu":
         return np.maximum(a, 0), (a > 0).astype(a.dtype)
-    h = 0.5 * (1 + np.tanh(0.5 * a))  # the sigmoid, without overflow for large |a|
+    h = sigmoid(a)
     return h, h * (1 - h)
 
 

@@ -82,18 +82,8 @@ def fit_augmented(model, x, y, epochs=60, batch=32, lr=3e-3, weight_decay=1e-2, 
 
 
 def load_scp1_ensemble():
-    """The SelfRegulationSCP1 models that scripts/train_eeg.py shipped (sha256-checked), rebuilt
-    in eval mode. Returns (list of ConvGRUClassifier, manifest entry); feed them
-    course_utils.data.scp1.model_inputs(x, entry): (N, T, F) and average their logits (N,)."""
-    from .checkpoints import load
+    """The shipped SelfRegulationSCP1 ensemble: course_utils.models.load_scp1_ensemble (the
+    course's one checkpoint loader). Returns (list of ConvGRUClassifier, manifest entry)."""
+    from .models.loaders import load_scp1_ensemble as load_ensemble
 
-    states, entry = load("scp1", "scp1_rnn.pt")
-    config = entry["config"]
-    models = []
-    for state in states:
-        model = ConvGRUClassifier(len(entry["mean"]), conv=config["conv"], kernel=config["kernel"],
-                                  hidden=config["hidden"], bidirectional=config["bidirectional"],
-                                  dropout=config["dropout"])
-        model.load_state_dict(state)
-        models.append(model.eval())
-    return models, entry
+    return load_ensemble()

@@ -6,6 +6,7 @@ df/dx ~ (f(x + h) - f(x - h)) / 2h, up to a small relative error.
 
 import numpy as np
 
+from .numerics import relative_errors
 from .validate import Array, Flag, Number, checked
 
 
@@ -34,7 +35,7 @@ def rel_error(x, y):
                          f"y {y.shape} (they would be broadcast and compared entry by wrong entry)")
     if x.size == 0:
         raise ValueError("rel_error: x and y must not be empty")
-    return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
+    return float(np.max(relative_errors(x, y, 1e-8)))
 
 
 @checked(x=_float_array, verbose=Flag, h=Number(0, low_open=True))

@@ -18,8 +18,9 @@ Shapes are checked on entry and a mismatch raises ValueError naming the argument
 
 import numpy as np
 
-from ._reference import _hidden_size, _sigmoid, lstm_step_forward as _lstm_step_forward
+from ._reference import _hidden_size, lstm_step_forward as _lstm_step_forward
 from ._reference import rnn_step_backward as _rnn_step_backward
+from .numerics import sigmoid as _sigmoid
 from .validate import Array, Flag, checked, expect_indices, expect_shape
 
 

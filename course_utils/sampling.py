@@ -32,7 +32,8 @@ def entropy_nats(probs):
 @torch.no_grad()
 def sample(model, vocab, prime, length, temperature=1.0, top_k=None, seed=0):
     """Generate `length` characters after the priming text `prime`, one at a time, each fed
-    back in as the next input. Returns the generated text (without the prime)."""
+    back in as the next input; the draws are seeded with `seed` (as decoding.sample's).
+    Returns the generated text (without the prime)."""
     if not prime:
         raise ValueError("sample: prime must be at least one character")
     if not (isinstance(temperature, (int, float)) and not isinstance(temperature, bool)

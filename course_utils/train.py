@@ -15,8 +15,18 @@ from .validate import MAX_COUNT, Indices, Int, checked
 
 # Notebook 03's live run (and the benchmark charlm_60s_val_nats): 450 steps take about 50 s
 # on a 2-core laptop CPU (measured: ~58k characters per second).
-QUICK_CHARLM = dict(model=dict(embed=32, hidden=256, layers=1, cell="lstm"), steps=450,
+QUICK_CHARLM = dict(model=dict(embed=32, hidden_size=256, layers=1, cell="lstm"), steps=450,
                     batch=64, seq=100, lr=3e-3)
+
+
+def training_step(model, optimizer, loss, clip=1.0):
+    """The one optimiser step every loop here takes: zero the gradients, backpropagate the scalar
+    `loss`, clip the gradients of model's parameters to norm `clip`, step. Returns loss as a float."""
+    optimizer.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+    optimizer.step()
+    return loss.item()
 
 
 @checked(ids=Indices("T"), batch=Int(1, MAX_COUNT))
@@ -35,8 +45,8 @@ def as_streams(ids, batch):
 def train_tbptt(model, ids, steps, batch=64, seq=100, lr=3e-3, clip=1.0, on_step=None):
     """Train `model` (a CharLM) for `steps` chunks of truncated BPTT on the text `ids`: (L,).
 
-    on_step(step, loss) is called after every step (for live plots). Returns a dict:
-    losses (per step, nats/char), seconds, chars_per_second.
+    on_step(step, loss) is called after every step (for live plots); the model is left in eval
+    mode. Returns a dict: losses (per step, nats/char), seconds, chars_per_second.
     """
     data = as_streams(ids, batch)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
@@ -50,14 +60,12 @@ def train_tbptt(model, ids, steps, batch=64, seq=100, lr=3e-3, clip=1.0, on_step
         y = data[:, position + 1:position + seq + 1]
         logits, state = model(x, detach_state(state))  # carry the state, stop the gradient
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
-        optimizer.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
-        optimizer.step()
+        training_step(model, optimizer, loss, clip)
         position += seq
         losses.append(loss.item())
         if on_step is not None:
             on_step(step, loss.item())
+    model.eval()
     seconds = time.perf_counter() - start
     return dict(losses=losses, seconds=seconds, chars_per_second=steps * batch * seq / seconds)
 
@@ -100,10 +108,7 @@ def fit_classifier(model, x, y, epochs=10, batch=64, lr=3e-3, clip=1.0, seed=0, 
         order, total = torch.randperm(len(x), generator=generator), 0.0
         for rows in order.split(batch):
             loss = F.binary_cross_entropy_with_logits(model(x[rows]), targets[rows])
-            optimizer.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
-            optimizer.step()
+            training_step(model, optimizer, loss, clip)
             total += loss.item() * len(rows)
         losses.append(total / len(x))
         if on_epoch is not None:
@@ -148,10 +153,7 @@ def fit_captioner(model, images, ids, epochs=10, batch=64, lr=2e-3, clip=1.0, se
         for epoch in range(epochs):
             for rows in torch.randperm(len(images), generator=generator).split(batch):
                 loss = caption_loss(model, images[rows], ids[rows])
-                optimizer.zero_grad()
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
-                optimizer.step()
+                training_step(model, optimizer, loss, clip)
                 losses.append(loss.item())
                 bar.update()
                 if len(losses) == total:
@@ -176,10 +178,7 @@ def train_steps(model, batch_loss, steps, lr=3e-3, clip=1.0, desc="training", on
     model.train()
     for step in tqdm(range(steps), desc=desc, mininterval=1.0, leave=False):
         loss = batch_loss(step)
-        optimizer.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
-        optimizer.step()
+        training_step(model, optimizer, loss, clip)
         losses.append(loss.item())
         if on_step is not None:
             on_step(step, losses[-1])
@@ -201,10 +200,7 @@ def train_one_cycle(model, batch_loss, steps, lr, desc="training"):
     model.train()
     for step in tqdm(range(steps), desc=desc, mininterval=1.0, leave=False):
         loss = batch_loss(model, step)
-        optimizer.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
+        training_step(model, optimizer, loss, 1.0)
         schedule.step()
         losses.append(loss.item())
     model.eval()

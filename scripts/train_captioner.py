@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from course_utils import decoding  # noqa: E402
 from course_utils.checkpoints import DATA, sha256  # noqa: E402
-from course_utils.data.shapes import CaptionVocabulary, make_scenes  # noqa: E402
+from course_utils.data.scenes import CaptionVocabulary, make_scenes  # noqa: E402
 from course_utils.evaluation import bleu_scores, exact_match  # noqa: E402
 from course_utils.models import Captioner  # noqa: E402
 from course_utils.train import fit_captioner  # noqa: E402

@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from course_utils.checkpoints import sha256  # noqa: E402
 from course_utils.data.text import SHAKESPEARE, Vocabulary, load_shakespeare  # noqa: E402
 from course_utils.models import CharLM, detach_state  # noqa: E402
-from course_utils.train import as_streams, evaluate_nats  # noqa: E402
+from course_utils.train import as_streams, evaluate_nats, training_step  # noqa: E402
 
 
 def main(argv=None):
@@ -72,10 +72,7 @@ def main(argv=None):
             y = data[:, position + 1:position + args.seq + 1]
             logits, state = model(x, detach_state(state))
             loss = F.cross_entropy(logits.reshape(-1, len(vocab)), y.reshape(-1))
-            optimizer.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
+            training_step(model, optimizer, loss, 1.0)
             steps, chars = steps + 1, chars + x.numel()
             if steps % args.eval_steps == 0:
                 nats = evaluate_nats(model, valid_ids)

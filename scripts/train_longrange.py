@@ -32,6 +32,7 @@ from course_utils.checkpoints import DATA, sha256  # noqa: E402
 from course_utils.data.adding import make_adding  # noqa: E402
 from course_utils.data.birthplace import LANGUAGES, WORDS, make_birthplace  # noqa: E402
 from course_utils.models import LastStateModel, chrono_init  # noqa: E402
+from course_utils.train import training_step  # noqa: E402
 
 OUT = DATA / "longrange"
 CELLS = ("rnn", "lstm", "gru")
@@ -86,10 +87,7 @@ def train(model, batch, validate, solved, budget, lr):
     history, start, iteration = [], time.perf_counter(), 0
     while True:
         loss = batch(iteration)
-        optimizer.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
+        training_step(model, optimizer, loss, 1.0)
         iteration += 1
         seconds = time.perf_counter() - start
         if iteration % 100 == 0 or iteration >= budget:

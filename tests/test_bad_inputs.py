@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 import course_utils
 import course_utils.data
+import course_utils.models
 from course_utils.checks import ExerciseError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,10 +37,13 @@ def public_callables():
     public method of a class defined in course_utils (not re-exported names)."""
     modules = ["course_utils." + m.name for m in pkgutil.iter_modules(course_utils.__path__)]
     modules += ["course_utils.data." + m.name for m in pkgutil.iter_modules(course_utils.data.__path__)]
+    modules += ["course_utils.models." + m.name for m in pkgutil.iter_modules(course_utils.models.__path__)]
     found = {}
     for module_name in sorted(modules):
         module = importlib.import_module(module_name)
+        # models is a package by topic; its names keep the short form models.X
         short = module_name.removeprefix("course_utils.")
+        short = "models" if short.startswith("models.") else short
         for name, obj in vars(module).items():
             if name.startswith("_") or getattr(obj, "__module__", None) != module_name:
                 continue
@@ -63,6 +67,7 @@ NOT_GENERIC = {
     "widgets.explosion_explorer": "builds widgets; explosion_state is its compute",
     "plots.draw_unfolded_rnn": "draws a figure",
     "runtime": "device, seeds and timers: tests/test_runtime_and_data.py",
+    "numerics": "arithmetic the checked functions call on arrays they validated: tests/test_models.py",
     "grading": "nbgrader's preprocessor and config: tests/test_classroom.py grades with it",
     "train.train_tbptt": "trains a model: tests/test_charlm.py",
     "train.fit_classifier": "trains a model: tests/test_eeg.py (labels are checked there)",
@@ -71,6 +76,7 @@ NOT_GENERIC = {
     "train.evaluate_nats": "needs a trained model",
     "train.accuracy": "needs a trained model",
     "train.caption_loss": "needs a captioner",
+    "train.training_step": "takes a model, an optimiser and a loss: tests/test_train.py",
     "decoding": "decoders need a shipped captioner: tests/test_captioning.py",
     "sampling.sample": "needs a trained CharLM",
     "data.scp1.load_scp1": "reads shipped data: tests/test_eeg.py",
@@ -84,10 +90,13 @@ NOT_GENERIC = {
     "eeg_models.fit_augmented": "trains a model: tests/test_eeg.py (lengths are checked there)",
     "models.load_captioner": "reads shipped checkpoints",
     "models.load_last_state_model": "reads shipped checkpoints",
+    "models.load_charlm": "reads shipped checkpoints",
+    "models.load_model": "reads shipped checkpoints",
+    "models.restore": "loads a state dict: tests/test_models.py",
     "models.chrono_init": "takes a torch layer: tests/test_lstm_gru.py",
     "models.cell_from_layer": "takes a torch layer: tests/test_lstm_gru.py",
     "models.detach_state": "takes a model's state",
-    "data.shapes.render": "takes scene objects and an rng: tests/test_captioning.py",
+    "data.scenes.render": "takes scene objects and an rng: tests/test_captioning.py",
     "data.eeg.pink_noise": "takes an rng",
     "data.eeg.background": "takes an rng",
     "dynamics.random_orthogonal": "takes an rng",
@@ -102,7 +111,7 @@ NOT_GENERIC = {
     "layers.gru_step_backward": "takes a cache",
     "layers.gru_backward": "takes a cache",
     "layers.gru_gates": "takes a cache",
-    "data.shapes.captions_for": "takes scene objects made by make_scenes: tests/test_captioning.py",
+    "data.scenes.captions_for": "takes scene objects made by make_scenes: tests/test_captioning.py",
     "data.tagging.encode_tagged": "takes sentences and tags made by make_name_sentences",
     "data.years.encode": "takes sentences and a vocabulary made by this module: tests/test_layers.py",
     "dynamics.jacobian_log_norms": "takes derivatives made by rnn_trajectory: tests/test_dynamics.py",
@@ -140,7 +149,11 @@ ACCEPTED = {
                                                   "a non-finite entry"},
     ("widgets.describe_log", "value"): {"inf", "a non-finite number"},  # log10 of an overflow
     ("data.text.Vocabulary.decode", "ids"): {"one item too few"},  # a shorter text
-    ("data.shapes.CaptionVocabulary.decode", "ids"): {"one item too few"},
+    ("data.scenes.CaptionVocabulary.decode", "ids"): {"one item too few"},
+    ("data.vocabulary.Vocabulary.decode", "ids"): {"one item too few"},  # fewer tokens
+    ("data.vocabulary.Vocabulary.tokens_of", "ids"): {"one item too few"},
+    ("data.vocabulary.Vocabulary.ids", "tokens"): {"one item too few"},
+    ("data.vocabulary.Vocabulary.encode", "tokens"): {"one item too few"},
     ("ngram.next_char_probs", "context"): {"one item too few"},  # a shorter context
     ("data.years.make_year_sentences", "year_positions"): {"one item too few"},  # fewer positions
     ("linear_rnn.g", "x"): {"an extra axis", "one axis fewer"},  # element-wise, any shape
@@ -204,10 +217,10 @@ BASELINES = {
     "data.scp1.rereference": dict(x=_a(3, 4, 5)),
     "eeg_models.ConvGRUClassifier": dict(channels=3, conv=4, kernel=3, hidden=4,
                                          bidirectional=True, dropout=0.1),
-    "data.shapes.make_scenes": dict(n=3, seed=0, only_holdout=False, clutter=False),
-    "data.shapes.CaptionVocabulary": dict(words=["<pad>", "<start>", "<end>", "a", "b"]),
-    "data.shapes.CaptionVocabulary.encode": dict(captions=[["a", "red", "circle"]], length=6),
-    "data.shapes.CaptionVocabulary.decode": dict(ids=[1, 3, 8, 2]),
+    "data.scenes.make_scenes": dict(n=3, seed=0, only_holdout=False, clutter=False),
+    "data.scenes.CaptionVocabulary": dict(words=["<pad>", "<start>", "<end>", "a", "b"]),
+    "data.scenes.CaptionVocabulary.encode": dict(captions=[["a", "red", "circle"]], length=6),
+    "data.scenes.CaptionVocabulary.decode": dict(ids=[1, 3, 8, 2]),
     "data.tagging.make_name_sentences": dict(n=3, seed=0, clauses=(1, 3)),
     "data.tagging.make_mouse_states": dict(n=3, steps=10, stay=0.9, noise=1.0, seed=0),
     "data.text.Vocabulary": dict(chars="abc d"),
@@ -215,6 +228,11 @@ BASELINES = {
     "data.text.Vocabulary.decode": dict(ids=[0, 1, 3]),
     "data.years.make_year_sentences": dict(n=3, year_positions=(1, 3), seed=0),
     "data.years.build_vocabulary": dict(),
+    "data.vocabulary.Vocabulary": dict(tokens=["<pad>", "a", "b"], unknown=None),
+    "data.vocabulary.Vocabulary.ids": dict(tokens=["a", "b"]),
+    "data.vocabulary.Vocabulary.encode": dict(tokens=["a", "b"]),
+    "data.vocabulary.Vocabulary.tokens_of": dict(ids=[1, 2]),
+    "data.vocabulary.Vocabulary.decode": dict(ids=[1, 2]),
     "dynamics.matrix_with_spectrum": dict(n=4, radius=0.9, spread=0.1, angle=10.0, non_normal=0.0, seed=0),
     "dynamics.sample_steps": dict(T=50, count=10),
     "dynamics.power_log_norms": dict(W=_a(4, 4), T=20),
@@ -250,23 +268,24 @@ BASELINES = {
     "sampling.softmax_with_temperature": dict(logits=_a(6), temperature=0.7),
     "sampling.entropy_nats": dict(probs=_probs()),
     "train.as_streams": dict(ids=torch.from_numpy(_ints(5, 100)), batch=4),
+    "data.standardise.standardise": dict(x=_a(4, 5, 3), mean=None, std=None, channel_axis=2),
     "widgets.time_axis_length": dict(T=50),
     "widgets.describe_log": dict(value=-3.2),
     "widgets.clipped_log_curve": dict(log_values=_a(20)),
     "widgets.eigenvalue_state": dict(size=4, radius=0.9, spread=0.1, angle_degrees=10.0,
                                      structure="normal", T=20, seed=0),
     "widgets.explosion_state": dict(scale=1.0, T=10, nonlinearity="tanh", threshold="1", seed=0),
-    "models.StackedRNN": dict(vocab_size=6, depth=2, skip=False, H=8),
-    "models.TreeRNN": dict(digits=10, operators=2, H=8, outputs=10),
-    "models.CharLM": dict(vocab_size=6, embed=4, hidden=8, layers=1, cell="lstm", dropout=0.0),
-    "models.RNNClassifier": dict(features=3, hidden=8, cell="gru", bidirectional=False, readout="max"),
-    "models.Seq2Seq": dict(vocab_size=6, E=4, H=8, attention=True, A=4),
-    "models.Tagger": dict(vocab_size=6, tags=3, E=4, H=8, bidirectional=False),
-    "models.ConditionalTagger": dict(features=3, labels=2, H=8),
+    "models.StackedRNN": dict(vocab_size=6, depth=2, skip=False, hidden_size=8),
+    "models.TreeRNN": dict(digits=10, operators=2, hidden_size=8, outputs=10),
+    "models.CharLM": dict(vocab_size=6, embed=4, hidden_size=8, layers=1, cell="lstm", dropout=0.0),
+    "models.RNNClassifier": dict(features=3, hidden_size=8, cell="gru", bidirectional=False, readout="max"),
+    "models.Seq2Seq": dict(vocab_size=6, E=4, hidden_size=8, attention=True, A=4),
+    "models.Tagger": dict(vocab_size=6, tags=3, E=4, hidden_size=8, bidirectional=False),
+    "models.ConditionalTagger": dict(features=3, labels=2, hidden_size=8),
     "models.LastStateModel": dict(cell="lstm", input_size=2, hidden_size=8, outputs=1),
-    "models.DenseClassifier": dict(frames=5, features=3, hidden=8),
+    "models.DenseClassifier": dict(frames=5, features=3, hidden_size=8),
     "models.WindowCNN": dict(features=3, window=10, stride=5, channels=4),
-    "models.Captioner": dict(vocab_size=6, decoder="rnn", D=8, E=4, H=8),
+    "models.Captioner": dict(vocab_size=6, decoder="rnn", D=8, E=4, hidden_size=8),
     "models.previous_labels": dict(labels=torch.tensor([[0, 1, 1]]), start=2),
     # notebook 09
     "data.blobs.make_moving_blobs": dict(n=2, frames=3, size=6, blobs=2, speed=(0.7, 1.6), width=1.3, seed=0),
@@ -331,7 +350,7 @@ def _target(name):
     owner = ".".join(parts[:-1])
     if owner in objects and inspect.isclass(objects[owner]):
         instance = objects[owner](**_fresh(BASELINES.get(owner) or {}))
-        if owner == "data.shapes.CaptionVocabulary":
+        if owner == "data.scenes.CaptionVocabulary":
             instance = objects[owner]()
         return getattr(instance, parts[-1])
     return objects[name]

@@ -132,7 +132,7 @@ def test_conditional_tagger_free_running_feeds_back_its_own_choices():
 
 def test_stacked_rnn_skips_carry_the_input_through():
     torch.manual_seed(0)
-    model = StackedRNN(11, depth=4, skip=True, H=8)
+    model = StackedRNN(11, depth=4, skip=True, hidden_size=8)
     for layer in model.layers:
         for p in layer.parameters():
             torch.nn.init.zeros_(p)  # every RNN layer outputs tanh(0) = 0
@@ -146,7 +146,7 @@ def test_stacked_rnn_skips_carry_the_input_through():
 
 def test_tree_rnn_takes_any_depth_and_learns_depth_one():
     torch.manual_seed(0)
-    model = TreeRNN(H=32)
+    model = TreeRNN(hidden_size=32)
     for depth in (1, 3, 6):
         leaves, operators, _ = expressions.make_expressions(4, depth)
         scores = model(torch.from_numpy(leaves), [torch.from_numpy(o) for o in operators])

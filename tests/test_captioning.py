@@ -7,7 +7,7 @@ import torch
 
 from course_utils import checks, decoding
 from course_utils.checkpoints import manifest, sha256, DATA
-from course_utils.data.shapes import CaptionVocabulary, captions_for, make_scenes
+from course_utils.data.scenes import CaptionVocabulary, captions_for, make_scenes
 from course_utils.evaluation import bleu_scores, exact_match, objects_named
 from course_utils.models import AttentionDecoder, Captioner, ConditionalRNNDecoder, load_captioner
 from course_utils.train import caption_loss, fit_captioner
@@ -218,6 +218,15 @@ def test_exercise_checks_catch_wrong_answers(shipped, capsys):
         checks.check_greedy_ids(stub, model, VOCAB)
 
 
+def test_sample_is_seeded_like_the_character_sampler(shipped):
+    model, _ = shipped["rnn"]
+    images = torch.from_numpy(make_scenes(4, seed=97)[0])
+    first = decoding.sample(model, images, VOCAB, 2.0)
+    torch.manual_seed(123)                                   # the global stream plays no part
+    assert decoding.sample(model, images, VOCAB, 2.0) == first
+    assert decoding.sample(model, images, VOCAB, 2.0, seed=0) == first
+
+
 # --- Notebook 06 defines the lesson's code in editable cells; the package keeps its own copy ---
 
 def notebook_definitions(*names):
@@ -230,7 +239,7 @@ def test_notebook_conditional_decoder_is_the_package_one():
     torch.manual_seed(3)
     ours = Notebook(len(VOCAB), D=12, E=5, H=7)
     torch.manual_seed(3)
-    package = ConditionalRNNDecoder(len(VOCAB), D=12, E=5, H=7)
+    package = ConditionalRNNDecoder(len(VOCAB), D=12, E=5, hidden_size=7)
     assert [(k, v.shape) for k, v in ours.state_dict().items()] == \
         [(k, v.shape) for k, v in package.state_dict().items()]
     assert all(torch.equal(a, b) for a, b in zip(ours.state_dict().values(),
@@ -263,7 +272,7 @@ def test_notebook_caption_loss_is_the_package_one():
 def test_notebook_attention_step_is_the_package_one():
     attention_step = notebook_definitions("attention_step")["attention_step"]
     torch.manual_seed(2)
-    decoder = AttentionDecoder(len(VOCAB), D=10, E=6, H=9, A=5)
+    decoder = AttentionDecoder(len(VOCAB), D=10, E=6, hidden_size=9, A=5)
     generator = torch.Generator().manual_seed(1)
     grid = torch.randn(4, 16, 10, generator=generator)
     words = torch.randint(0, len(VOCAB), (4,), generator=generator)

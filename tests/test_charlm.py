@@ -52,7 +52,7 @@ def test_tbptt_learns_a_repeating_text_and_carries_state():
     torch.set_num_threads(1)
     vocab = text.Vocabulary("abcd")
     ids = torch.tensor(vocab.encode("abcdabcdbadc" * 200))
-    model = CharLM(len(vocab), embed=8, hidden=32, layers=1)
+    model = CharLM(len(vocab), embed=8, hidden_size=32, layers=1)
     before = train.evaluate_nats(model, ids)
     run = train.train_tbptt(model, ids, 150, batch=8, seq=20, lr=1e-2)
     after = train.evaluate_nats(model, ids)

@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from course_utils import calibration, checks, decoding, dynamics, layers, sampling
-from course_utils.data.shapes import CaptionVocabulary
+from course_utils.data.scenes import CaptionVocabulary
 from test_beyond import _evaluate_tree as evaluate_tree  # the notebook's solution
 
 

@@ -97,7 +97,7 @@ def test_spectrogram_bad_input():
 # --- the models ----------------------------------------------------------------------------
 
 def test_dense_classifier_shapes_and_errors():
-    model = DenseClassifier(48, 16, hidden=8)
+    model = DenseClassifier(48, 16, hidden_size=8)
     assert model(torch.zeros(3, 48, 16)).shape == (3,)
     assert sum(p.numel() for p in model.parameters()) == 48 * 16 * 8 + 8 + 8 + 1
     for wrong in [(3, 50, 16), (3, 48, 5), (48, 16)]:
@@ -126,7 +126,7 @@ def test_rnn_classifier_is_causal_unless_bidirectional():
     changed = x.clone()
     changed[:, 12] += 3.0
     for bidirectional, early_steps_move in [(False, False), (True, True)]:
-        model = RNNClassifier(16, hidden=8, cell="lstm", bidirectional=bidirectional)
+        model = RNNClassifier(16, hidden_size=8, cell="lstm", bidirectional=bidirectional)
         before, after = model.step_logits(x), model.step_logits(changed)
         assert before.shape == (2, 20)
         assert torch.allclose(before[:, :12], after[:, :12]) != early_steps_move
@@ -136,11 +136,11 @@ def test_rnn_classifier_is_causal_unless_bidirectional():
 def test_rnn_classifier_readouts():
     torch.manual_seed(0)
     x = torch.randn(4, 10, 3)
-    reference = RNNClassifier(3, hidden=5)
+    reference = RNNClassifier(3, hidden_size=5)
     steps = reference.step_logits(x)
     for readout, expected in [("max", steps.max(dim=1).values), ("mean", steps.mean(dim=1)),
                               ("last", steps[:, -1])]:
-        model = RNNClassifier(3, hidden=5, readout=readout)
+        model = RNNClassifier(3, hidden_size=5, readout=readout)
         model.load_state_dict(reference.state_dict())
         assert torch.allclose(model(x), expected)
     with pytest.raises(ValueError, match="readout must be"):
@@ -153,7 +153,7 @@ def test_fit_classifier_learns_and_accuracy_counts():
     torch.manual_seed(0)
     x = torch.randn(400, 6, 2)
     y = (x[:, :, 0].sum(dim=1) > 0).long()
-    model = RNNClassifier(2, hidden=8, readout="last")
+    model = RNNClassifier(2, hidden_size=8, readout="last")
     start = accuracy(model, x, y)
     run = fit_classifier(model, x, y, epochs=15, seed=0)
     assert run["losses"][-1] < run["losses"][0] and accuracy(model, x, y) > max(0.9, start)

@@ -7,6 +7,7 @@ to carry the cue across the gap. Chance is 1 in len(LANGUAGES).
 import numpy as np
 
 from ..validate import MAX_COUNT, MAX_STEPS, Int, Seed, checked
+from .vocabulary import Vocabulary
 
 NAMES = ["Lisa", "Amira", "Keiko", "Lucia", "Ana", "Greta", "Mei", "Chloe"]
 COUNTRIES = ["the USA", "France", "Japan", "Brazil", "Germany", "China", "Italy", "Spain"]
@@ -16,7 +17,10 @@ FILLER = ("and then she moved away , worked hard , read many books , liked long 
           "river with her old dog , cooked soup on cold days , sang songs , met friends , "
           "painted the kitchen yellow , and learned to swim").split()
 WORDS = ["<pad>", "was", "born", "in", "she", "speaks", *NAMES, *COUNTRIES, *sorted(set(FILLER))]
-INDEX = {w: i for i, w in enumerate(WORDS)}
+# "she" stands twice in WORDS (a fixed word and a filler word); the shipped checkpoints were
+# trained with its later id, so the earlier slot is kept, unused, under a placeholder.
+VOCABULARY = Vocabulary(["<unused>" if i == WORDS.index("she") else w for i, w in enumerate(WORDS)])
+INDEX = VOCABULARY.index  # word -> id, the name scripts and notebooks use
 
 
 @checked(n=Int(1, MAX_COUNT), gap=Int(0, MAX_STEPS), seed=Seed,

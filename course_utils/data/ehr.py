@@ -14,6 +14,7 @@ little about the pair's part of the risk: only the order does.
 """
 import numpy as np
 
+from ..numerics import sigmoid
 from ..validate import MAX_COUNT, MAX_STEPS, Int, Number, Pair, Seed, checked
 
 CODES = ("D:hypertension", "D:type 2 diabetes", "D:obesity", "D:atrial fibrillation",
@@ -88,5 +89,5 @@ def make_ehr(n, visits=(4, 12), codes_per_visit=(1, 3), order_effect=3.0, seed=0
             x[row, rng.integers(first, T), a if holds[row] == 1 else b] = 1
     risk = np.array([RISK_CODES.get(code, 0.0) for code in CODES])
     log_odds = BASE_LOG_ODDS + x.max(axis=1) @ risk + order_effect * (pattern == 1)
-    y = (rng.random(n) < 1 / (1 + np.exp(-log_odds))).astype(np.int64)
+    y = (rng.random(n) < sigmoid(log_odds)).astype(np.int64)
     return x, lengths.astype(np.int64), y, pattern

@@ -8,9 +8,11 @@ the answer); a chain network reads the 4 * 2**d - 3 characters one by one.
 import numpy as np
 
 from ..validate import MAX_COUNT, Indices, Int, Seed, checked
+from .vocabulary import Vocabulary
 
 OPERATORS = ["+", "-"]
 TOKENS = ["<pad>"] + list("0123456789()+-")
+VOCABULARY = Vocabulary(TOKENS)
 
 
 @checked(n=Int(1, MAX_COUNT), depth=Int(1, 16), seed=Seed,
@@ -67,6 +69,5 @@ def as_text(leaves, operators, row=0):
 def as_tokens(leaves, operators):
     """All n expressions as character ids (n, 4 * 2**depth - 3), for a chain RNN."""
     _check_tree("as_tokens", leaves, operators)
-    index = {t: i for i, t in enumerate(TOKENS)}
-    return np.array([[index[c] for c in as_text(leaves, operators, row)]
-                     for row in range(len(leaves))], dtype=np.int64)
+    return np.array([VOCABULARY.ids(list(as_text(leaves, operators, row))) for row in range(len(leaves))],
+                    dtype=np.int64)

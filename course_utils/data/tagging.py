@@ -10,6 +10,7 @@ their own: a task for a conditional RNN that is fed its past labels.
 import numpy as np
 
 from ..validate import MAX_COUNT, MAX_STEPS, Int, Number, Pair, Seed, checked
+from .vocabulary import Vocabulary
 
 AMBIGUOUS = ["Jordan", "Georgia", "Chad", "Victoria", "Florence", "Sydney", "Austin", "Paris"]
 PEOPLE = ["Alice", "Omar", "Mei", "Ravi", "Lisa"]
@@ -24,6 +25,7 @@ TAGS = ["O", "PER", "LOC"]
 WORDS = (["<pad>"] + sorted(set(AMBIGUOUS + PEOPLE + PLACES + JOINERS
                                 + [w for group in PERSON_VERBS + PLACE_VERBS + OPENERS
                                    for w in group])))
+VOCABULARY, TAG_VOCABULARY = Vocabulary(WORDS), Vocabulary(TAGS)
 STATES = ["resting", "exploring", "freezing"]
 
 
@@ -64,7 +66,6 @@ def make_name_sentences(n, seed=0, clauses=(1, 3)):
 def encode_tagged(sentences, tags):
     """Word and tag lists -> word ids (N, T) and tag ids (N, T), padded with 0 / -1 (ignored by
     cross_entropy's ignore_index=-1), and a boolean (N, T) marking the ambiguous names."""
-    index = {w: i for i, w in enumerate(WORDS)}
     length = max(map(len, sentences))
     words = np.zeros((len(sentences), length), dtype=np.int64)
     labels = np.full((len(sentences), length), -1, dtype=np.int64)
@@ -73,8 +74,8 @@ def encode_tagged(sentences, tags):
         if len(sentence) != len(tag_list):
             raise ValueError(f"encode_tagged: sentence {row} has {len(sentence)} words but "
                              f"{len(tag_list)} tags")
-        words[row, :len(sentence)] = [index[w] for w in sentence]
-        labels[row, :len(sentence)] = [TAGS.index(t) for t in tag_list]
+        words[row, :len(sentence)] = VOCABULARY.ids(sentence)
+        labels[row, :len(sentence)] = TAG_VOCABULARY.ids(tag_list)
         ambiguous[row, :len(sentence)] = [w in AMBIGUOUS for w in sentence]
     return words, labels, ambiguous
 

@@ -6,9 +6,8 @@ in data/shakespeare/PROVENANCE.json and is checked on load.
 import hashlib
 from pathlib import Path
 
-import numpy as np
-
-from ..validate import Indices, expect_text
+from ..validate import expect_text
+from .vocabulary import Vocabulary as TokenVocabulary
 
 SHAKESPEARE = Path(__file__).resolve().parents[2] / "data" / "shakespeare"
 
@@ -30,20 +29,18 @@ def load_shakespeare():
     return texts[0], texts[1], provenance
 
 
-class Vocabulary:
-    """Characters <-> integer ids. chars: the alphabet, in id order."""
+class Vocabulary(TokenVocabulary):
+    """Characters <-> integer ids (data.vocabulary.Vocabulary over characters). chars: the
+    alphabet, in id order (a str, or a list of one-character strings)."""
 
     def __init__(self, chars):
         if isinstance(chars, (list, tuple)) and all(isinstance(c, str) and len(c) == 1 for c in chars):
             chars = "".join(chars)
         expect_text("Vocabulary", "chars", chars, nonempty=True)
-        self.chars = "".join(chars)
-        self.index = {c: i for i, c in enumerate(self.chars)}
-        if len(self.index) != len(self.chars):
+        if len(set(chars)) != len(chars):
             raise ValueError("Vocabulary: chars must not repeat")
-
-    def __len__(self):
-        return len(self.chars)
+        super().__init__(list(chars))
+        self.chars = "".join(chars)
 
     def encode(self, text):
         """text: str -> ids: (len(text),) int64. Unknown characters raise ValueError."""
@@ -51,9 +48,8 @@ class Vocabulary:
         unknown = sorted(set(text) - set(self.index))
         if unknown:
             raise ValueError(f"encode: characters not in the vocabulary: {''.join(unknown)!r}")
-        return np.array([self.index[c] for c in text], dtype=np.int64)
+        return self.ids(list(text))
 
     def decode(self, ids):
         """ids: (L,) ints in [0, len(self)) (a list, array or tensor) -> str."""
-        Indices("L", len(self.chars), nonempty=False)("Vocabulary.decode", "ids", ids)
-        return "".join(self.chars[int(i)] for i in ids)
+        return "".join(self.tokens_of(ids))

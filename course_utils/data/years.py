@@ -6,6 +6,7 @@ range ("with 2011 rupees"), so a model must read the context, not just spot a nu
 import numpy as np
 
 from ..validate import MAX_COUNT, Int, IntList, Seed, checked
+from .vocabulary import Vocabulary
 
 SUBJECTS = [["I"], ["we"], ["my", "sister"], ["my", "parents", "and", "I"], ["our", "team"],
             ["the", "old", "climber"]]
@@ -71,17 +72,18 @@ def make_year_sentences(n, year_positions, seed=0):
 def build_vocabulary():
     """Map every word of the grammar to an integer; 0 is padding, 1 stands for unknown words.
 
-    Returns a dict word -> index.
+    Returns a Vocabulary (a mapping word -> index, as a dict reads: vocab[word], len(vocab)).
     """
     phrases = SUBJECTS + VERBS + TIME_PHRASES + DISTRACTORS + [PLACES, NUMBERS, ["in", ",", "."]]
     words = sorted({w for phrase in phrases for w in phrase} - {"{n}"})
-    return {PAD: 0, UNK: 1, **{w: i + 2 for i, w in enumerate(words)}}
+    return Vocabulary([PAD, UNK, *words], unknown=UNK)
 
 
 def encode(sentences, vocabulary, length=None):
     """Turn word lists into a padded integer batch.
 
-    sentences: list of N word lists; vocabulary: dict from build_vocabulary.
+    sentences: list of N word lists; vocabulary: from build_vocabulary (or a dict word -> id
+    with UNK).
     length: the padded length T (default: the longest sentence).
     Returns tokens: (N, T) int64 with 0 for padding, and lengths: (N,) int64.
     """
