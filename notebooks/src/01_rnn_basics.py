@@ -389,8 +389,9 @@ assert spread < growth / 10, "time per pass should change far less than memory d
 # (the factor printed above, against about 200 for memory): the arithmetic is the same, only the
 # number of optimizer steps (and small-call overhead) differs. Which $k$ is fastest depends on
 # the machine and its load, so we assert no order among the times, only that they stay within a
-# small factor of each other. The price of a short $k$: the gradient never sees further than $k$ steps back, so a
-# dependency longer than $k$ can only be learned through what the carried state happens to keep.
+# small factor of each other. The price of a short $k$: the gradient never sees further than $k$
+# steps back, so a dependency longer than $k$ can only be learned through what the carried state
+# happens to keep.
 
 # %% [markdown]
 # ## 6. Batches of different lengths: padding, masking, packing
@@ -598,7 +599,8 @@ for (name, model), colour, style in zip(models.items(), colours, styles):
     per_position = [found[all_set[2].cpu().numpy() == p].mean() for p in test_positions]
     ax_pos.plot(test_positions, per_position, style, color=colour, label=name)
 for i, p in enumerate(seen_positions):
-    ax_pos.axvspan(p - 0.5, p + 0.5, color="0.9", label="positions seen in training" if i == 0 else None)
+    ax_pos.axvspan(p - 0.5, p + 0.5, color="0.9",
+                   label="positions seen in training" if i == 0 else None)
 ax_pos.set(xlabel="word position of the year", ylabel="year found (fraction)",
            title="Only the shared cell finds the year at new positions", ylim=(-0.05, 1.05))
 ax_pos.legend(loc="center left", fontsize=8)
