@@ -1,5 +1,7 @@
 """Text data, sampling and the truncated-BPTT loop behind notebook 03."""
 import math
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,6 +11,8 @@ from course_utils import _reference, checks, sampling, train
 from course_utils.checkpoints import manifest, sha256, DATA
 from course_utils.data import text
 from course_utils.models import CharLM, detach_state
+
+NOTEBOOK_03 = Path(__file__).resolve().parents[1] / "notebooks" / "src" / "03_char_lm.py"
 
 
 def test_shakespeare_split_is_checked_and_disjoint(monkeypatch, tmp_path):
@@ -93,3 +97,39 @@ def test_shipped_checkpoint_matches_its_manifest():
     path = DATA / "shakespeare" / "charlm_lstm.pt"
     assert sha256(path) == entry["sha256"] and path.stat().st_size < 5e6
     assert entry["valid_nats"] <= 1.45
+
+
+def _notebook_code_cells(path):
+    """The code cells of a jupytext percent script, as source strings (markdown cells dropped)."""
+    cells = re.split(r"^# %%.*$", path.read_text(), flags=re.M)
+    headers = re.findall(r"^# %%.*$", path.read_text(), flags=re.M)
+    return [body for header, body in zip(headers, cells[1:]) if "[markdown]" not in header]
+
+
+def test_notebook_03_training_loop_agrees_with_the_package():
+    """Notebook 03 defines train_tbptt in an editable cell; the package keeps the same loop for
+    scripts and benchmarks. Same seed, same text: the same losses and the same weights."""
+    code = _notebook_code_cells(NOTEBOOK_03)
+    defining = [c for c in code if re.search(r"^def train_tbptt\(", c, flags=re.M)]
+    assert len(defining) == 1, "notebook 03 should define train_tbptt in exactly one cell"
+    namespace = {}
+    exec(code[0], namespace)  # the notebook's imports: the loop must need nothing else
+    exec(defining[0], namespace)
+    notebook_loop = namespace["train_tbptt"]
+    torch.set_num_threads(1)
+    vocab = text.Vocabulary("abcd")
+    ids = torch.tensor(vocab.encode("abcdabcdbadc" * 40))  # 480 ids: 120 per stream, wraps around
+    runs, models = [], []
+    for loop in (notebook_loop, train.train_tbptt):
+        torch.manual_seed(0)
+        model = CharLM(len(vocab), embed=8, hidden=16, layers=2, dropout=0.1)
+        steps = []
+        run = loop(model, ids, 15, batch=4, seq=10, lr=1e-2, clip=0.05,  # clipping acts
+                   on_step=lambda step, loss: steps.append(step))
+        assert steps == list(range(15)) and run["chars_per_second"] > 0
+        runs.append(run["losses"])
+        models.append(model)
+    assert len(runs[0]) == 15 and runs[0] == runs[1]
+    for a, b in zip(models[0].state_dict().values(), models[1].state_dict().values()):
+        assert torch.equal(a, b)
+    assert models[0].training == models[1].training

@@ -57,6 +57,7 @@ plt.show()
 
 # %% [markdown]
 # ## 2. The vanilla (Elman) RNN and its notation
+# <a id="notation-table" name="notation-table"></a>
 #
 # The lecture's many-to-many RNN, in column vectors:
 #
@@ -78,6 +79,8 @@ plt.show()
 #
 # Shapes: inputs `x` are `(N, T, D)` (batch, time, features), hidden states `h` are `(N, T, H)`.
 # These are the names and signatures of the CS231n assignment, so its exercises fit this course.
+# Later notebooks write the maths in column vectors and the code in rows, as here; they link back
+# to this table (`01_rnn_basics.ipynb#notation-table`) where they switch.
 
 # %% [markdown]
 # ### Exercise 1 (2 points): one RNN step
@@ -245,6 +248,9 @@ assert max(parity.values()) < 1e-6, "our RNN and torch.nn.RNN disagree"
 # | one-to-many | caption an image (one vector in, a sentence out) | each output, fed back in |
 # | seq2seq | translate (a sentence in, another out) | an encoder's $h_T$ starts a decoder |
 #
+# The lecture draws seq2seq as "many to one + one to many" (Sutskever et al., 2014); the course
+# calls it **seq2seq** everywhere.
+#
 # One tiny model of each, with the shapes printed (`N` = 2 sequences, `D` = 3 features,
 # `H` = 8 hidden units, `C` = 4 classes or vocabulary size):
 
@@ -314,7 +320,10 @@ except RuntimeError as error:
 
 # %% [markdown]
 # With the `detach` the loop runs. We time one pass over 2,000 steps of 16 series for several
-# chunk lengths $k$, and measure the memory autograd holds for one chunk's backward pass:
+# chunk lengths $k$, and measure the memory autograd holds for one chunk's backward pass. Memory
+# is exact and the same on every machine; time is not: it depends on the machine and on whatever
+# else runs on it. So every pass is timed `REPEATS` times (the lengths taken in turn, so that a
+# busy moment hits all of them alike) and we keep the **median**.
 
 # %%
 def tbptt_epoch(model, head, inputs, targets, k, optimizer):
@@ -333,23 +342,33 @@ def tbptt_epoch(model, head, inputs, targets, k, optimizer):
     return held
 
 # %% tags=["autograde-skip"]
-chunk_lengths = [10, 25, 50, 100, 250, 500, 1000, 2000]
-seconds, megabytes = [], []
-for k in chunk_lengths:
-    seed_everything(0)
-    model, head = nn.RNN(1, 32, batch_first=True), nn.Linear(32, 1)
-    optimizer = torch.optim.SGD([*model.parameters(), *head.parameters()], lr=0.01)
-    with Timer() as timer:
-        held = tbptt_epoch(model, head, inputs_long, targets_long, k, optimizer)
-    seconds.append(timer.seconds)
-    megabytes.append(held / 1e6)
-    print(f"k = {k:5d}: {timer.seconds:5.2f} s per pass, {held / 1e6:6.2f} MB held for backward")
+chunk_lengths, REPEATS = [10, 25, 100, 250, 1000, 2000], 3
+timings, megabytes = {k: [] for k in chunk_lengths}, {}
+for repeat in trange(REPEATS, desc="repeats"):
+    for k in chunk_lengths:
+        seed_everything(0)
+        model, head = nn.RNN(1, 32, batch_first=True), nn.Linear(32, 1)
+        optimizer = torch.optim.SGD([*model.parameters(), *head.parameters()], lr=0.01)
+        with Timer() as timer:
+            held = tbptt_epoch(model, head, inputs_long, targets_long, k, optimizer)
+        timings[k].append(timer.seconds)
+        megabytes[k] = held / 1e6
+seconds = [float(np.median(timings[k])) for k in chunk_lengths]
+megabytes = [megabytes[k] for k in chunk_lengths]
+for k, sec, mb in zip(chunk_lengths, seconds, megabytes):
+    print(f"k = {k:5d}: {sec:5.2f} s per pass (median of {REPEATS}; range "
+          f"{min(timings[k]):.2f}-{max(timings[k]):.2f}), {mb:6.2f} MB held for backward")
 
 # %% tags=["autograde-skip"]
 fig, (ax_time, ax_mem) = plt.subplots(1, 2, figsize=(11, 3.6))
-ax_time.plot(chunk_lengths, seconds, "o-", color=plots.PALETTE["blue"])
-ax_time.set(xscale="log", xlabel="chunk length k (steps)", ylabel="seconds per pass",
+ax_time.plot(chunk_lengths, seconds, "o-", color=plots.PALETTE["blue"],
+             label=f"median of {REPEATS}")
+ax_time.fill_between(chunk_lengths, [min(timings[k]) for k in chunk_lengths],
+                     [max(timings[k]) for k in chunk_lengths], color=plots.PALETTE["sky"],
+                     alpha=0.4, label="fastest to slowest")
+ax_time.set(xscale="log", xlabel="chunk length k (steps)", ylabel="seconds per pass (this machine)",
             title="Time: about the same work, fewer optimizer steps", ylim=(0, None))
+ax_time.legend()
 ax_mem.plot(chunk_lengths, megabytes, "o-", color=plots.PALETTE["vermillion"])
 ax_mem.set(xscale="log", yscale="log", xlabel="chunk length k (steps)",
            ylabel="MB held for backward", title="Memory grows in proportion to k")
@@ -361,12 +380,18 @@ growth = megabytes[-1] / megabytes[0]
 print(f"k = {chunk_lengths[-1]} holds {growth:.0f}x the memory of k = {chunk_lengths[0]} "
       f"({chunk_lengths[-1] // chunk_lengths[0]}x the steps)")
 assert 0.5 * 200 < growth < 2 * 200, "memory for backward should grow in proportion to k"
+spread = max(seconds) / min(seconds)
+print(f"the slowest k takes {spread:.1f}x the time of the fastest (medians, this machine)")
+assert spread < growth / 10, "time per pass should change far less than memory does"
 
 # %% [markdown]
-# Memory grows in proportion to the chunk length, while the time for a pass changes far less:
-# the arithmetic is the same, only the number of optimizer steps (and small-call overhead)
-# differs. The price of a short $k$: the gradient never sees further than $k$ steps back, so a
-# dependency longer than $k$ can only be learned through what the carried state happens to keep.
+# Memory grows in proportion to the chunk length, while the time for a pass changes far less
+# (the factor printed above, against about 200 for memory): the arithmetic is the same, only the
+# number of optimizer steps (and small-call overhead) differs. Which $k$ is fastest depends on
+# the machine and its load, so we assert no order among the times, only that they stay within a
+# small factor of each other. The price of a short $k$: the gradient never sees further than $k$
+# steps back, so a dependency longer than $k$ can only be learned through what the carried state
+# happens to keep.
 
 # %% [markdown]
 # ## 6. Batches of different lengths: padding, masking, packing
@@ -437,8 +462,9 @@ for i, seq in enumerate(sequences):
 # sentence and the 6th in the other. Our generated sentences also carry a distracting number
 # ("with 2011 rupees"), so a model must read the *context*: the year is the number after "in".
 #
-# We train on sentences whose year stands at word positions 1 to 7 only, and test on sentences
-# where it stands at positions 8 to 14, which training never showed.
+# We ask the generator for training sentences whose year stands at word positions 1 to 7 and test
+# sentences where it stands at positions 8 to 14. The grammar decides which of these it can make:
+# the next cell counts where the years really stand (positions count from 0).
 
 # %% tags=["autograde-skip"]
 train_sentences, train_pos = years.make_year_sentences(3000, range(1, 8), seed=1)
@@ -448,11 +474,17 @@ vocab = years.build_vocabulary()  # every word of the grammar; only the position
 T_MAX = 18  # the longest sentence the grammar makes has 17 words
 for words in train_sentences[:3] + moved_sentences[:2]:
     print(" ".join(f"[{w}]" if i == words.index("in") + 1 else w for i, w in enumerate(words)))
+seen_positions = sorted(set(train_pos.tolist()))
+print("year positions in training:", seen_positions, "| in the moved test:",
+      sorted(set(moved_pos.tolist())))
+assert seen_positions == [1, 5, 6, 7], "the grammar puts the year at 1 or 5-7 when asked for 1-7"
+assert set(moved_pos.tolist()).isdisjoint(seen_positions)
 
 # %% tags=["autograde-skip"]
 fig, ax = plt.subplots(figsize=(7, 3))
 bins = np.arange(0, 17) - 0.5
-ax.hist(train_pos, bins=bins, color=plots.PALETTE["blue"], label="training (positions 1-7)")
+ax.hist(train_pos, bins=bins, color=plots.PALETTE["blue"],
+        label=f"training (positions {', '.join(map(str, seen_positions))})")
 ax.hist(moved_pos, bins=bins, color=plots.PALETTE["orange"], label="test: moved (8-14)")
 ax.set(xlabel="word position of the year (0 = first word)", ylabel="sentences",
        title="Where the year stands")
@@ -472,6 +504,10 @@ same_set = to_tensors(same_sentences, same_pos)
 moved_set = to_tensors(moved_sentences, moved_pos)
 
 # %% [markdown]
+# The year stands at position 1 ("in 2009 , I went to Nepal") or at 5 to 7 ("I went to Nepal in
+# 2009"), never at 2 to 4: a year after "in" needs a subject, a verb and a place before it, at
+# least four words. So training shows the year at four positions, and the test at seven others.
+#
 # Two models give one score per word position; a softmax over the sentence's positions picks
 # the year. They differ in one thing only:
 # - the **shared RNN tagger** runs one cell along the sentence and scores every word with the
@@ -562,7 +598,9 @@ for (name, model), colour, style in zip(models.items(), colours, styles):
         found = (year_scores(model, *all_set[:2]).argmax(1) == all_set[2]).cpu().numpy()
     per_position = [found[all_set[2].cpu().numpy() == p].mean() for p in test_positions]
     ax_pos.plot(test_positions, per_position, style, color=colour, label=name)
-ax_pos.axvspan(0.5, 7.5, color="0.9", label="positions seen in training")
+for i, p in enumerate(seen_positions):
+    ax_pos.axvspan(p - 0.5, p + 0.5, color="0.9",
+                   label="positions seen in training" if i == 0 else None)
 ax_pos.set(xlabel="word position of the year", ylabel="year found (fraction)",
            title="Only the shared cell finds the year at new positions", ylim=(-0.05, 1.05))
 ax_pos.legend(loc="center left", fontsize=8)
@@ -581,8 +619,8 @@ print(f"gap at new positions: {rnn_result['moved'] - dense_result['moved']:.1%}"
 # Both models learn the training sentences. At positions training never showed, the shared RNN
 # tagger still finds the year, because "a number right after *in*" is the same pattern at every
 # step, and its one cell learned it once. The position-wise model learned *separate* weights for
-# positions 1 to 7; the output units for positions 8 to 14 never saw a year, so it cannot pick
-# them, however clear the sentence is. It also needs more parameters to do less.
+# each position; only the output units for positions 1 and 5 to 7 ever saw a year, so it cannot
+# pick positions 8 to 14, however clear the sentence is. It also needs more parameters to do less.
 
 # %% [markdown]
 # Try it on a sentence of your own (words outside the grammar become `<unk>`):
@@ -605,13 +643,31 @@ for name, model in models.items():
 # **3** `masked_cross_entropy`.
 #
 # To explore (not graded):
-# 4. Train the position-wise model on positions 1 to 14. Does it now find the year everywhere?
+# 4. Train the position-wise model on positions 1 to 14 (the grammar gives 1 and 5 to 14). Does it now find the year everywhere?
 #    What would it need to handle a sentence of 30 words?
 # 5. Replace `nn.RNN` in the tagger by a model with no recurrence at all, a linear read-out of
 #    each word's embedding alone. Does it still find the year? (Think about the distractor
 #    numbers.)
 # 6. In section 5, set `k = 2000` and `k = 10` and train both for several passes. Which one
 #    learns the sine waves better, and why?
+#
+# ### Review questions (from the lecture's summary)
+# Answer them in your own words first; then open the answer.
+# 1. What is a feedforward neural network, and why does it fit sequences badly?
+#    <details><summary>Answer</summary>A network whose layers map one fixed-size input to an
+#    output with no state and no loop (the lecture's "vanilla", one-to-one network). Fed a whole
+#    sequence, it needs a fixed length and a separate weight for every position: section 7's
+#    position-wise model, which never finds a year where training did not put one.</details>
+# 2. What are some examples of time-series data?
+#    <details><summary>Answer</summary>Anything measured or written in order: EEG and ECG
+#    recordings (notebook 02), a patient's visits, stock prices, speech, text as a series of
+#    words or characters (notebook 03), the frames of a video.</details>
+# 3. How does an RNN handle the data?
+#    <details><summary>Answer</summary>One step per element: it keeps a state $h_t$ and updates
+#    it with the same function and weights at every step, $h_t = f_W(h_{t-1}, x_t)$, reading the
+#    output from the states it needs (many-to-one, many-to-many, one-to-many, seq2seq). Training
+#    backpropagates through the unrolled steps (BPTT), truncated to chunks for long
+#    sequences.</details>
 #
 # **What's next:** notebook 02 asks "was the mouse scared?" of an EEG recording, and shows with
 # numbers where a dense network and a sliding-window CNN fall short and why an RNN that shares
