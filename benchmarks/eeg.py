@@ -55,7 +55,7 @@ def synthetic():
 def scp1_rnn_accuracy():
     """(test accuracy of the shipped SelfRegulationSCP1 RNN ensemble, its manifest entry)."""
     from course_utils.data.scp1 import load_scp1, model_inputs
-    from course_utils.eeg_models import load_scp1_ensemble
+    from course_utils.models import load_scp1_ensemble
 
     _, _, x_test, y_test, _ = load_scp1()
     models, entry = load_scp1_ensemble()

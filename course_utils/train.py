@@ -205,3 +205,39 @@ def train_one_cycle(model, batch_loss, steps, lr, desc="training"):
         losses.append(loss.item())
     model.eval()
     return losses
+
+
+# --- Notebook 02's real EEG (SelfRegulationSCP1): augmented training (scripts/train_eeg.py) ---
+
+def augment(x, generator, shift=2, noise=0.1):
+    """A training batch x: (N, T, C) moved by a random whole number of steps in [-shift, shift]
+    (each trial its own, edges repeated) plus Gaussian noise of std `noise`. Returns (N, T, C)."""
+    n, t, _ = x.shape
+    moves = torch.randint(-shift, shift + 1, (n, 1), generator=generator)
+    index = (torch.arange(t).unsqueeze(0) - moves).clamp(0, t - 1)       # (N, T)
+    moved = x.gather(1, index.unsqueeze(2).expand_as(x))
+    return moved + noise * torch.randn(x.shape, generator=generator)
+
+
+def fit_augmented(model, x, y, epochs=60, batch=32, lr=3e-3, weight_decay=1e-2, shift=2,
+                  noise=0.1, clip=1.0, seed=0):
+    """Train a binary classifier on x: (N, T, C), y: (N,) in {0, 1} with AdamW, each batch
+    augmented (`augment`), gradients clipped at `clip`. Leaves the model in eval mode.
+    Returns the mean training loss of each epoch (list)."""
+    if len(x) != len(y) or len(x) == 0:
+        raise ValueError(f"fit_augmented: x and y must have the same length N >= 1, got "
+                         f"{len(x)} and {len(y)}")
+    generator = torch.Generator().manual_seed(seed)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    targets, losses = y.float(), []
+    model.train()
+    for _ in range(epochs):
+        order, total = torch.randperm(len(x), generator=generator), 0.0
+        for rows in order.split(batch):
+            logits = model(augment(x[rows], generator, shift, noise))
+            loss = F.binary_cross_entropy_with_logits(logits, targets[rows])
+            training_step(model, optimizer, loss, clip)
+            total += loss.item() * len(rows)
+        losses.append(total / len(x))
+    model.eval()
+    return losses

@@ -16,7 +16,7 @@ shared with other work.
 3. The test set (293 trials) is touched once, at the end, by that ensemble and by aeon's
    MiniRocket (the peer, fitted on the same standardised training set).
 
-The model (course_utils.eeg_models.ConvGRUClassifier): the 6 channels re-referenced to their
+The model (course_utils.models.ConvGRUClassifier): the 6 channels re-referenced to their
 common mode (7 inputs), standardised per channel with training statistics, averaged in blocks
 of 32 samples (28 steps of 1/8 s), a 1-D convolution, a bidirectional GRU, mean + last-state
 read-out, dropout; trained with AdamW (weight decay) on time-shifted, noisy copies.
@@ -40,7 +40,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from course_utils.checkpoints import DATA, sha256  # noqa: E402
 from course_utils.data.scp1 import block_means, load_scp1, rereference, standardise  # noqa: E402
-from course_utils.eeg_models import ConvGRUClassifier, fit_augmented  # noqa: E402
+from course_utils.models import ConvGRUClassifier  # noqa: E402
+from course_utils.train import fit_augmented  # noqa: E402
 
 OUT = DATA / "scp1"
 SEEDS = (0, 1, 2, 3, 4)
@@ -156,7 +157,7 @@ def main():
     torch.save([m.state_dict() for m in models], OUT / name)
     import aeon
     manifest = {name: dict(
-        sha256=sha256(OUT / name), model="course_utils.eeg_models.ConvGRUClassifier",
+        sha256=sha256(OUT / name), model="course_utils.models.ConvGRUClassifier",
         config=best, seeds=list(SEEDS), mean=mean.ravel().tolist(), std=std.ravel().tolist(),
         cpu_seconds_per_model=[round(s, 1) for s in seconds],
         train_seconds=round(max(seconds), 1), train_seconds_total=round(sum(seconds), 1),

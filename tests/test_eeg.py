@@ -10,7 +10,8 @@ import torch
 from course_utils import checks
 from course_utils.checkpoints import manifest, sha256
 from course_utils.data import eeg, scp1
-from course_utils.eeg_models import ConvGRUClassifier, augment, fit_augmented, load_scp1_ensemble
+from course_utils.models import ConvGRUClassifier, load_scp1_ensemble
+from course_utils.train import augment, fit_augmented
 from course_utils.models import DenseClassifier, RNNClassifier, WindowCNN
 from course_utils.train import accuracy, fit_classifier
 
@@ -263,13 +264,13 @@ def test_rereference_is_common_mode_then_differences():
 
 def test_conv_gru_classifier_shapes_pooling_and_errors():
     torch.manual_seed(0)
-    model = ConvGRUClassifier(7, conv=4, hidden=3).eval()
+    model = ConvGRUClassifier(7, conv=4, hidden_size=3).eval()
     x = torch.randn(5, 28, 7)
     assert model(x).shape == (5,)
     states, last = model.rnn(torch.relu(model.front(x.transpose(1, 2))).transpose(1, 2))
     pooled = torch.cat([states.mean(1), last.transpose(0, 1).reshape(5, -1)], 1)
     assert torch.allclose(model(x), model.score(pooled).squeeze(1), atol=1e-6)
-    assert ConvGRUClassifier(7, conv=0, hidden=3, bidirectional=False)(x).shape == (5,)
+    assert ConvGRUClassifier(7, conv=0, hidden_size=3, bidirectional=False)(x).shape == (5,)
     with pytest.raises(ValueError, match=r"ConvGRUClassifier: x must have shape \(N, T, C\)"):
         model(torch.randn(5, 28, 6))
 
@@ -288,7 +289,7 @@ def test_fit_augmented_learns_and_checks_lengths():
     torch.manual_seed(0)
     x = torch.randn(200, 12, 3)
     y = (x[:, :, 0].mean(dim=1) > 0).long()
-    model = ConvGRUClassifier(3, conv=4, hidden=4, dropout=0.0)
+    model = ConvGRUClassifier(3, conv=4, hidden_size=4, dropout=0.0)
     losses = fit_augmented(model, x, y, epochs=15, noise=0.05, seed=0)
     assert losses[-1] < losses[0] and not model.training
     assert accuracy(model, x, y) > 0.85

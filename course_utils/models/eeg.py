@@ -1,11 +1,14 @@
-"""Notebook 02's classifiers: was the mouse scared? Three ways to read a recording's features.
+"""Notebook 02's classifiers: was the mouse scared? Three ways to read a recording's features,
+and ConvGRUClassifier, the model for real EEG (SelfRegulationSCP1) that scripts/train_eeg.py ships.
 
 Each takes x: (N, T, F), a recording as T frames of F features (course_utils.data.eeg.
 spectrogram gives 10 frames per second), and returns one logit per recording, (N,).
 """
+import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
-from ..validate import MAX_STEPS, MAX_WIDTH, Choice, Flag, Int, checked
+from ..validate import MAX_STEPS, MAX_WIDTH, Choice, Flag, Int, Number, checked
 from .sequence import CELLS, _expect_frames
 
 
@@ -91,3 +94,36 @@ class RNNClassifier(nn.Module):
             return steps[:, -1]
         return steps.mean(dim=1) if self.config["readout"] == "mean" else steps.max(dim=1).values
 
+
+class ConvGRUClassifier(nn.Module):
+    """x: (N, T, C) -> logits (N,). Conv1d(C -> conv, kernel) + ReLU, then a GRU of `hidden_size`
+    units (both directions when bidirectional), then dropout and a linear read-out of
+    [mean over t of h_t, last state] (for a bidirectional GRU the last state is the forward
+    state at T and the backward state at 1). conv=0 leaves the front end out."""
+
+    @checked(channels=Int(1, MAX_WIDTH), conv=Int(0, 1024), kernel=Int(1, 64),
+             hidden_size=Int(1, 1024), hidden=Int(1, 1024), bidirectional=Flag,
+             dropout=Number(0.0, 1.0))
+    def __init__(self, channels, conv=16, kernel=5, hidden_size=16, bidirectional=True,
+                 dropout=0.2, hidden=None):
+        super().__init__()
+        hidden = hidden or hidden_size  # `hidden`: the name scripts/train_eeg.py's manifest uses
+        self.config = dict(channels=channels, conv=conv, kernel=kernel, hidden=hidden,
+                           bidirectional=bidirectional, dropout=dropout)
+        self.front = (nn.Conv1d(channels, conv, kernel, padding=kernel // 2) if conv
+                      else nn.Identity())
+        self.rnn = nn.GRU(conv or channels, hidden, batch_first=True, bidirectional=bidirectional)
+        width = hidden * (2 if bidirectional else 1)
+        self.drop = nn.Dropout(dropout)
+        self.score = nn.Linear(2 * width, 1)
+
+    def forward(self, x):
+        if x.ndim != 3 or x.shape[2] != self.config["channels"]:
+            raise ValueError(f"ConvGRUClassifier: x must have shape (N, T, C) with C = "
+                             f"{self.config['channels']}, got {tuple(x.shape)}")
+        if self.config["conv"]:
+            x = F.relu(self.front(x.transpose(1, 2))).transpose(1, 2)   # (N, T, conv)
+        states, last = self.rnn(x)                                       # (N, T, H or 2H)
+        last = last.transpose(0, 1).reshape(len(x), -1)                  # (N, H or 2H)
+        pooled = torch.cat([states.mean(dim=1), last], dim=1)
+        return self.score(self.drop(pooled)).squeeze(1)

@@ -2,7 +2,7 @@
 torch.load(weights_only=True)): one loader, `load_model`, that every other one calls."""
 from ..checkpoints import load, remake_command
 from .captioning import Captioner
-from .eeg import RNNClassifier
+from .eeg import ConvGRUClassifier
 from .sequence import CharLM, LastStateModel
 
 
@@ -47,11 +47,9 @@ def load_captioner(name):
 
 def load_scp1_ensemble():
     """The SelfRegulationSCP1 models that scripts/train_eeg.py shipped (sha256-checked), rebuilt
-    in eval mode. Returns (list of course_utils.eeg_models.ConvGRUClassifier, manifest entry);
+    in eval mode. Returns (list of ConvGRUClassifier, manifest entry);
     feed them course_utils.data.scp1.model_inputs(x, entry): (N, T, F) and average their
     logits (N,)."""
-    from ..eeg_models import ConvGRUClassifier
-
     folder, name = "scp1", "scp1_rnn.pt"
     states, entry = load(folder, name)
     config = entry["config"]

@@ -29,7 +29,7 @@ import torch
 from course_utils import checks, plots, train
 from course_utils.data import eeg
 from course_utils.data.scp1 import PUBLISHED_TEST_ACCURACY, load_scp1
-from course_utils.eeg_models import load_scp1_ensemble
+from course_utils.models import load_scp1_ensemble
 from course_utils.models import DenseClassifier
 from course_utils.runtime import device, seed_everything
 from tqdm.auto import tqdm

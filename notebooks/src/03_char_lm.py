@@ -174,7 +174,8 @@ for name, nats in baselines.items():
 # %%
 def train_tbptt(model, ids, steps, batch=64, seq=100, lr=3e-3, clip=1.0, on_step=None):
     """Train a CharLM for `steps` chunks of truncated BPTT on the text ids: (L,).
-    on_step(step, loss) runs after every step. Returns losses, seconds, chars_per_second."""
+    on_step(step, loss) runs after every step; the model is left in eval mode. Returns losses,
+    seconds, chars_per_second."""
     data = train.as_streams(ids, batch)  # (batch, L // batch): parallel streams of the text
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     position, state, losses = 0, None, []
@@ -195,6 +196,7 @@ def train_tbptt(model, ids, steps, batch=64, seq=100, lr=3e-3, clip=1.0, on_step
         losses.append(loss.item())
         if on_step is not None:
             on_step(step, loss.item())
+    model.eval()  # done training: dropout off for evaluation and sampling
     seconds = time.perf_counter() - start
     return dict(losses=losses, seconds=seconds, chars_per_second=steps * batch * seq / seconds)
 
