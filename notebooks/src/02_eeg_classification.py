@@ -209,7 +209,7 @@ for what, inputs in [("our spectrogram, 48 frames x 16 frequencies", 48 * 16),
 # half and in the second half:
 
 # %% tags=["autograde-skip"]
-dense = fit_and_score("dense", lambda: DenseClassifier(48, 16, hidden=H), burst_train,
+dense = fit_and_score("dense", lambda: DenseClassifier(48, 16, hidden_size=H), burst_train,
                       {"in distribution": burst_test, "shifted": burst_shifted})
 
 # %% [markdown]
@@ -321,7 +321,7 @@ two_part_test_data = features("two_part", settings["test"], (0.0, 1.0), seed=5)
 two_part_test = as_tensors(two_part_test_data)
 _ = fit_and_score("window CNN", lambda: WindowCNN(16, window=5, stride=2), two_part_train,
                   {"two-part": two_part_test})
-_ = fit_and_score("dense", lambda: DenseClassifier(48, 16, hidden=H), two_part_train,
+_ = fit_and_score("dense", lambda: DenseClassifier(48, 16, hidden_size=H), two_part_train,
                   {"two-part": two_part_test})
 
 # %% [markdown]

@@ -32,7 +32,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from course_utils import checks, decoding, plots, train
-from course_utils.data.shapes import CaptionVocabulary, make_scenes
+from course_utils.data.scenes import CaptionVocabulary, make_scenes
 from course_utils.evaluation import bleu_scores, exact_match, objects_named
 from course_utils.models import AttentionDecoder, Captioner, load_captioner
 from course_utils.runtime import device, seed_everything
@@ -44,7 +44,7 @@ vocab = CaptionVocabulary()
 # %% [markdown]
 # ## 1. A dataset that trains on a laptop
 #
-# COCO needs a download and hours; we *generate* scenes instead (`course_utils.data.shapes`):
+# COCO needs a download and hours; we *generate* scenes instead (`course_utils.data.scenes`):
 # 64×64 images with one to three shapes (circle, square, triangle) in four colours and two
 # sizes, and captions from a small grammar: one object ("a small red circle"), two in a spatial
 # relation ("a big blue square to the left of a green triangle"), or several alike ("two yellow

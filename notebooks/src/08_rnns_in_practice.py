@@ -27,12 +27,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from course_utils import calibration, checks, ngram, plots, train
-from course_utils.checkpoints import load
 from course_utils.data import eeg
 from course_utils.data.ehr import CODES, ORDER_PAIR, make_ehr
-from course_utils.data.shapes import COLOURS, SHAPES, render
+from course_utils.data.scenes import COLOURS, SHAPES, render
 from course_utils.data.text import Vocabulary, load_shakespeare
-from course_utils.models import CharLM, RNNClassifier
+from course_utils.models import RNNClassifier, load_charlm
 from course_utils.runtime import device, seed_everything
 
 seed_everything(0)
@@ -87,10 +86,8 @@ for length, table in enumerate(counts["tables"]):
 # characters.
 
 # %% tags=["autograde-skip"]
-state, entry = load("shakespeare", "charlm_lstm.pt")
-lstm = CharLM(**entry["model"]).to(dev)
-lstm.load_state_dict(state)
-lstm.eval()
+lstm, entry = load_charlm()  # notebook 03's shipped model, sha256-checked, in eval mode
+lstm = lstm.to(dev)
 streams = torch.from_numpy(valid_ids[:len(valid_ids) // 16 * 16].reshape(16, -1))
 with torch.no_grad():
     logits, _ = lstm(streams[:, :-1].to(dev))            # (16, S - 1, V), state carried
@@ -389,7 +386,7 @@ print({name: tuple(x.shape) for name, (x, _) in eeg_sets.items()})
 
 # %% tags=["autograde-skip"]
 torch.manual_seed(0)
-eeg_rnn = RNNClassifier(16, hidden=32, cell="lstm", readout="max").to(dev)
+eeg_rnn = RNNClassifier(16, hidden_size=32, cell="lstm", readout="max").to(dev)
 train.fit_classifier(eeg_rnn, *as_tensors(eeg_train), epochs=settings["epochs"])
 with torch.no_grad():
     eeg_logits = {name: (eeg_rnn(x).cpu().numpy(), y.cpu().numpy())
