@@ -12,7 +12,7 @@ import numpy as np
 
 from ..validate import MAX_COUNT, MAX_STEPS, Int, Seed, checked
 
-BASELINE_MSE = 1 / 6  # a constant predictor: the variance of the sum of two independent U(0, 1) values
+BASELINE_MSE = 1 / 6  # a constant predictor: the variance of the sum of two U(0, 1) values
 
 
 @checked(n=Int(1, MAX_COUNT), T=Int(2, MAX_STEPS), seed=Seed, _size=lambda a: 2 * a["n"] * a["T"])
