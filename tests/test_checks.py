@@ -374,17 +374,12 @@ def test_failure_prediction_ignores_case_and_spaces(capsys):
             {"dense": {"shifted": 0.5}}, capsys=capsys)
 
 
-@torch.no_grad()
-def greedy_ids(model, images, vocab, max_length=16):
-    v = model.encoder(images)
-    state = model.decoder.init_state(v)
-    words = torch.full((len(images),), vocab.index["<start>"], dtype=torch.long)
-    chosen = []
-    for _ in range(max_length):
-        scores, state = model.decoder.step(words, state, v)
-        words = scores.argmax(dim=1)
-        chosen.append(words)
-    return torch.stack(chosen, dim=1)
+def _notebook_greedy_ids():
+    """Notebook 06's solution to the greedy_ids exercise, run from its source (one copy)."""
+    from notebook_cells import notebook_definitions
+
+    return notebook_definitions("06_image_captioning", "greedy_ids",
+                                namespace={"torch": torch})["greedy_ids"]
 
 
 def test_greedy_ids_every_form(capsys):
@@ -392,8 +387,8 @@ def test_greedy_ids_every_form(capsys):
 
     model, _ = load_captioner("captioner_rnn.pt")
     for form in INTEGER_FORMS.values():
-        _passes(checks.check_greedy_ids, _in_form(greedy_ids, form), model, CaptionVocabulary(),
-                capsys=capsys)
+        _passes(checks.check_greedy_ids, _in_form(_notebook_greedy_ids(), form), model,
+                CaptionVocabulary(), capsys=capsys)
 
 
 def test_greedy_ids_word_lists_and_out_of_range_ids_are_one_line():
