@@ -77,6 +77,10 @@ plt.show()
 # | state → output | $W_{hy}$ | $V$ | `Wy`: (H, V) | a separate `nn.Linear(H, V)` |
 # | output bias | $b_y$ | $c$ | `by`: (V,) | its `bias` |
 #
+# One symbol, one meaning, in every notebook: $y_t$ is the model's output (the scores) at step
+# $t$, $\hat y_t$ their softmax; a true label or target at step $t$ is $\ell_t$; a word a decoder
+# reads or writes is $w_t$; the sampling temperature is $\tau$ (never $T$, the sequence length).
+#
 # Shapes: inputs `x` are `(N, T, D)` (batch, time, features), hidden states `h` are `(N, T, H)`.
 # These are the names and signatures of the CS231n assignment, so its exercises fit this course.
 # Later notebooks write the maths in column vectors and the code in rows, as here; they link back

@@ -3,9 +3,11 @@
 #
 # The lecture closes by asking what the many-to-many RNN misses:
 #
-# 1. it treats the labels as conditionally independent, $\log p(y^{(t)} \mid x^{(1)}, \dots,
-#    x^{(t)})$, where it could also read its past labels,
-#    $\log p(y^{(t)} \mid x^{(1)}, \dots, x^{(t)}, y^{(1)}, \dots, y^{(t-1)})$;
+# 1. it treats the labels as conditionally independent, $\log p(\ell_t \mid x_1, \dots,
+#    x_t)$, where it could also read its past labels,
+#    $\log p(\ell_t \mid x_1, \dots, x_t, \ell_1, \dots, \ell_{t-1})$ (the lecture writes the
+#    label as $y^{(t)}$; in this course $y_t$ is the model's output and $\ell_t$ the label, see
+#    [notebook 01's notation](01_rnn_basics.ipynb#notation-table));
 # 2. it looks only one way in time;
 # 3. chaining steps one after another is not the best way to keep long connections.
 #
@@ -167,12 +169,12 @@ print(f"a recording changes state {switches(y_test):.1f} times in {y_test.shape[
 
 # %% [markdown]
 # **The plain many-to-many model** scores each second from the inputs so far,
-# $p(y_t \mid x_1, \dots, x_t)$. **The conditional model** also reads the previous label,
-# $p(y_t \mid x_1, \dots, x_t, y_1, \dots, y_{t-1})$. In training it is given the *true* previous
+# $p(\ell_t \mid x_1, \dots, x_t)$. **The conditional model** also reads the previous label,
+# $p(\ell_t \mid x_1, \dots, x_t, \ell_1, \dots, \ell_{t-1})$. In training it is given the *true* previous
 # label (teacher forcing, as in notebooks 03 and 06), which lets it train on a whole recording at
 # once. At test time there is no true label: it must read its own last answer (free running).
 
-# `ConditionalTagger` (in `course_utils.models`) is a GRU over $[x_t; \text{one-hot}(y_{t-1})]$
+# `ConditionalTagger` (in `course_utils.models`) is a GRU over $[x_t; \text{one-hot}(\ell_{t-1})]$
 # with a read-out; its `forward` takes the previous labels as given. Free running is the loop
 # below: one second at a time, the label it just chose becomes the next step's input (the extra
 # label index `model.labels` stands for "no label yet" at $t = 1$). Edit it and re-run.
@@ -185,7 +187,7 @@ def free_running(model, x):
     state, chosen = None, []
     for t in range(x.shape[1]):
         out, state = model.rnn(model.inputs(x[:, t:t + 1], previous), state)  # one step
-        previous = model.readout(out).argmax(dim=2)                           # (N, 1): y_t
+        previous = model.readout(out).argmax(dim=2)                           # (N, 1): label t
         chosen.append(previous[:, 0])
     return torch.stack(chosen, dim=1)
 
@@ -573,13 +575,13 @@ START = dates.VOCAB.index[dates.START]
 # %% [markdown]
 # **Without attention** (Cho et al. 2014), the encoder (a bidirectional GRU) hands the decoder
 # one summary $c$, its last states, and the decoder must write all ten characters from it:
-# $h_t = \mathrm{GRU}([y_{t-1}; c], h_{t-1})$.
+# $h_t = \mathrm{GRU}([w_{t-1}; c], h_{t-1})$, where $w_{t-1}$ is the character it wrote last.
 #
 # **With attention** (Bahdanau et al. 2015), the decoder looks back at every encoder state $e_s$
 # at every step and takes a weighted mean, the context $c_t$:
 #
 # $$\alpha_{ts} = \mathrm{softmax}_s\big(w^\top \tanh(W_e e_s + W_h h_{t-1})\big), \qquad
-#   c_t = \sum_s \alpha_{ts} e_s, \qquad h_t = \mathrm{GRU}([y_{t-1}; c_t], h_{t-1})$$
+#   c_t = \sum_s \alpha_{ts} e_s, \qquad h_t = \mathrm{GRU}([w_{t-1}; c_t], h_{t-1})$$
 #
 # the same soft attention notebook 06 used over the image grid (`course_utils.models` computes
 # both with one function; the cell below is that function, to edit). One class, `Seq2Seq` (in
@@ -601,7 +603,7 @@ def additive_attention(keys, query, values, w, mask=None):
 
 class DateTranslator(Seq2Seq):
     def step(self, previous, h, memory):
-        """previous: (N,) ids of y_{t-1}, h: (N, H) -> scores (N, V), h_t (N, H), alpha (N, S)."""
+        """previous: (N,) ids of w_{t-1}, h: (N, H) -> scores (N, V), h_t (N, H), alpha (N, S)."""
         e, keys, summary, mask = memory                                # encoder states, W_e e
         if self.attention:
             context, alpha = additive_attention(keys, self.W_h(h), e, self.w, mask)   # c_t

@@ -329,7 +329,7 @@ plt.show()
 #
 # **Beyond records: dynamic MRI.** A cardiac MRI acquires a sequence of frames of the beating
 # heart. Each frame is measured in **k-space** (its Fourier transform), line by line, and to be
-# fast the scanner skips most lines: $y_t = M_t \mathcal{F} x_t + \text{noise}$, with $M_t$ a
+# fast the scanner skips most lines: $k_t = M_t \mathcal{F} x_t + \text{noise}$, with $M_t$ a
 # sampling mask. Filling the skipped lines with zeros and inverting gives images full of
 # **aliasing** (folded copies of the anatomy). Qin et al., *Convolutional Recurrent Neural
 # Networks for Dynamic MR Image Reconstruction* (IEEE TMI 2019), reconstruct with a
