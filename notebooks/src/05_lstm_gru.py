@@ -83,7 +83,9 @@ LIVE_STEPS = 600  # training steps of the short live run in section 4
 # $W_f$, where each has its own matrix, $W_i$ and $W_C$; and its list calls $g$ "how much to
 # write to cell" (as deck 002's list does), which is the input gate's job: $g$ is *what* to write.
 #
-# In code (row-major, batch first) one matrix product gives all four: `a = x @ Wx + prev_h @ Wh
+# In code (row-major, batch first: the matrices are the lecture's transposed, as
+# [notebook 01's notation table](01_rnn_basics.ipynb#notation-table) shows) one matrix product
+# gives all four: `a = x @ Wx + prev_h @ Wh
 # + b` with `Wx: (D, 4H)`, `Wh: (H, 4H)`, `b: (4H,)`, and `a` is split into four blocks of `H`
 # columns **in the order i, f, o, g**.
 #
