@@ -36,7 +36,7 @@ def digits_run():
     xtr, ytr, xte, yte = map(torch.from_numpy, load_digits_split())
     torch.manual_seed(0)
     scores = {}
-    for name, model in [("ReNet", imaging.ReNet(hidden=10)), ("CNN", imaging.SmallCNN())]:
+    for name, model in [("ReNet", imaging.ReNet(hidden_size=10)), ("CNN", imaging.SmallCNN())]:
         draw = torch.Generator().manual_seed(0)
 
         def loss(step, model=model):
@@ -86,7 +86,7 @@ def next_frame_run():
     torch.manual_seed(0)
     errors = {}
     for recurrent, steps in zip((True, False), imaging.LESSON["next_frame_steps"]):
-        model = imaging.NextFrame(hidden=8, recurrent=recurrent)
+        model = imaging.NextFrame(hidden_size=8, recurrent=recurrent)
 
         def loss(step, model=model):
             seq = blobs[torch.randint(len(blobs), (16,), generator=draw)]

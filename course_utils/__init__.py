@@ -6,7 +6,8 @@
     layers        NumPy forward/backward layers with CS231n-compatible signatures
     gradcheck     rel_error and numeric gradients
     dynamics      spectra, Jacobian norms, the cliff: the numbers behind notebook 04
-    widgets       the ipywidgets explorers (compute stays in dynamics)
+    small_rnn     notebook 04's small NumPy RNN: gradient survival, SGD with clipping
+    widgets       the ipywidgets explorers (compute stays in dynamics and small_rnn)
     models        the torch models the notebooks train, by topic (a package; see its docstring)
     train         the visible training loops and their one training_step
     checkpoints   shipped files: sha256-checked, weights-only loading, the commands that remake them

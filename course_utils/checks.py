@@ -563,12 +563,12 @@ def check_clip_by_norm(clip_by_norm, seed=0):
 @_never_crash
 def check_smallest_surviving_scale(answer, T=100, floor=-3.0, resolution=0.02):
     """Check the smallest weight scale at which ||d h_T / d h_0|| >= 10**floor (tanh RNN of
-    course_utils.dynamics.gradient_survival), to within `resolution`.
+    course_utils.small_rnn.gradient_survival), to within `resolution`.
 
     answer: one positive number (int or float, NumPy or a one-element tensor); not a string
     and not a bool.
     """
-    from .dynamics import gradient_survival
+    from .small_rnn import gradient_survival
 
     name = "smallest_surviving_scale"
     if answer is None:

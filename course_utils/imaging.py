@@ -64,10 +64,12 @@ class ReNetLayer(nn.Module):
     forward(x: (N, C, H, W)) -> (N, 2 * hidden, H / p, W / p).
     """
 
-    @checked(channels=Int(1, 1024), hidden=Int(1, 4096), patch=Int(1, 64),
-             _size=lambda a: a["channels"] * a["patch"] ** 2 * a["hidden"] + a["hidden"] ** 2)
-    def __init__(self, channels, hidden, patch=2):
+    @checked(channels=Int(1, 1024), hidden_size=Int(1, 4096), patch=Int(1, 64),
+             _size=lambda a: (a["channels"] * a["patch"] ** 2 * a["hidden_size"]
+                              + a["hidden_size"] ** 2))
+    def __init__(self, channels, hidden_size, patch=2):
         super().__init__()
+        hidden = hidden_size
         self.patch, self.channels = patch, channels
         self.rows = nn.GRU(channels * patch * patch, hidden, batch_first=True, bidirectional=True)
         self.cols = nn.GRU(2 * hidden, hidden, batch_first=True, bidirectional=True)
@@ -90,13 +92,14 @@ class ReNetLayer(nn.Module):
 class ReNet(nn.Module):
     """One ReNet layer and a linear read-out of all its outputs: (N, C, H, W) -> (N, classes)."""
 
-    @checked(channels=Int(1, 1024), size=Int(1, 4096), hidden=Int(1, 4096), patch=Int(1, 64),
+    @checked(channels=Int(1, 1024), size=Int(1, 4096), hidden_size=Int(1, 4096), patch=Int(1, 64),
              classes=Int(1, MAX_WIDTH),
-             _size=lambda a: a["hidden"] * (a["size"] // a["patch"]) ** 2 * a["classes"])
-    def __init__(self, channels=1, size=8, hidden=16, patch=2, classes=10):
+             _size=lambda a: a["hidden_size"] * (a["size"] // a["patch"]) ** 2 * a["classes"])
+    def __init__(self, channels=1, size=8, hidden_size=16, patch=2, classes=10):
         if size % patch:
             raise ValueError(f"ReNet: size must be a multiple of patch = {patch}, got {size}")
         super().__init__()
+        hidden = hidden_size
         self.layer = ReNetLayer(channels, hidden, patch)
         self.out = nn.Linear(2 * hidden * (size // patch) ** 2, classes)
 
@@ -176,9 +179,10 @@ class TimelapseReader(nn.Module):
     the score after frames 1..t, so one model answers "how early can it tell".
     """
 
-    @checked(channels=Int(1, 1024), hidden=Int(1, 4096))
-    def __init__(self, channels=1, hidden=32):
+    @checked(channels=Int(1, 1024), hidden_size=Int(1, 4096))
+    def __init__(self, channels=1, hidden_size=32):
         super().__init__()
+        hidden = hidden_size
         self.encoder = FrameEncoder(channels)
         self.rnn = nn.GRU(self.encoder.features, hidden, batch_first=True)
         self.score = nn.Linear(hidden, 1)
@@ -248,12 +252,13 @@ def convgru_step(x, h, W_zr, b_zr, W_n, b_n):
 class ConvGRUCell(nn.Module):
     """convgru_step with its weights: forward(x: (N, C, S, S), h: (N, K, S, S)) -> (N, K, S, S)."""
 
-    @checked(channels=Int(1, 1024), hidden=Int(1, 1024), kernel=Int(1, 31))
-    def __init__(self, channels, hidden, kernel=3):
+    @checked(channels=Int(1, 1024), hidden_size=Int(1, 1024), kernel=Int(1, 31))
+    def __init__(self, channels, hidden_size, kernel=3):
         if kernel % 2 == 0:
             raise ValueError(f"ConvGRUCell: kernel must be odd (a 'same' convolution), got {kernel}")
         super().__init__()
-        self.hidden = hidden
+        hidden = hidden_size
+        self.hidden_size = hidden
         self.zr = nn.Conv2d(channels + hidden, 2 * hidden, kernel)
         self.n = nn.Conv2d(channels + hidden, hidden, kernel)
 
@@ -269,9 +274,10 @@ class NextFrame(nn.Module):
     recurrent=False (the per-frame baseline): the same layers with the state reset to zero
     before every frame, so each prediction sees one frame only."""
 
-    @checked(channels=Int(1, 1024), hidden=Int(1, 1024), recurrent=Flag)
-    def __init__(self, channels=1, hidden=16, recurrent=True):
+    @checked(channels=Int(1, 1024), hidden_size=Int(1, 1024), recurrent=Flag)
+    def __init__(self, channels=1, hidden_size=16, recurrent=True):
         super().__init__()
+        hidden = hidden_size
         self.recurrent = recurrent
         self.inp = nn.Conv2d(channels, hidden, 3, padding=1, padding_mode="circular")
         self.cell = ConvGRUCell(hidden, hidden)
@@ -280,7 +286,7 @@ class NextFrame(nn.Module):
     def forward(self, x):
         _expect("NextFrame", "x", x, 5, "(N, T, C, S, S)")
         N, T, _, S, _ = x.shape
-        h = x.new_zeros(N, self.cell.hidden, S, S)
+        h = x.new_zeros(N, self.cell.hidden_size, S, S)
         frames = []
         for t in range(T):
             if not self.recurrent:

@@ -1,5 +1,5 @@
-"""ipywidgets apps for the course. Compute lives in course_utils.dynamics; this module only
-wires sliders to it and draws.
+"""ipywidgets apps for the course. Compute lives in course_utils.dynamics and small_rnn; this
+module only wires sliders to it and draws.
 
 Every app is an `Explorer`: controls, a PNG image of a matplotlib figure, and a status line.
 The figure's axes never move (fixed limits; the time axis snaps to 50, 100, 200 or 500
@@ -19,7 +19,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from . import dynamics
+from . import dynamics, small_rnn
 from .plots import PALETTE
 from .validate import MAX_STEPS, Array, Choice, Int, Number, Seed, checked
 
@@ -328,7 +328,7 @@ def explosion_state(scale, T, nonlinearity, threshold, seed=0):
     for ("no clipping", "clipped at threshold").
     """
     clip = None if threshold == "off" else float(threshold)
-    losses, grad_norms = dynamics.train_recent_sum_rnn(scale, T, nonlinearity,
+    losses, grad_norms = small_rnn.train_recent_sum_rnn(scale, T, nonlinearity,
                                                        thresholds=(None, clip), iterations=12,
                                                        seed=seed)
     with np.errstate(divide="ignore", invalid="ignore"):

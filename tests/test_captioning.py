@@ -237,9 +237,9 @@ def notebook_definitions(*names):
 def test_notebook_conditional_decoder_is_the_package_one():
     Notebook = notebook_definitions("ConditionalRNNDecoder")["ConditionalRNNDecoder"]
     torch.manual_seed(3)
-    ours = Notebook(len(VOCAB), D=12, E=5, H=7)
+    ours = Notebook(len(VOCAB), D=12, embed_size=5, hidden_size=7)
     torch.manual_seed(3)
-    package = ConditionalRNNDecoder(len(VOCAB), D=12, E=5, hidden_size=7)
+    package = ConditionalRNNDecoder(len(VOCAB), D=12, embed_size=5, hidden_size=7)
     assert [(k, v.shape) for k, v in ours.state_dict().items()] == \
         [(k, v.shape) for k, v in package.state_dict().items()]
     assert all(torch.equal(a, b) for a, b in zip(ours.state_dict().values(),
@@ -272,7 +272,7 @@ def test_notebook_caption_loss_is_the_package_one():
 def test_notebook_attention_step_is_the_package_one():
     attention_step = notebook_definitions("attention_step")["attention_step"]
     torch.manual_seed(2)
-    decoder = AttentionDecoder(len(VOCAB), D=10, E=6, hidden_size=9, A=5)
+    decoder = AttentionDecoder(len(VOCAB), D=10, embed_size=6, hidden_size=9, A=5)
     generator = torch.Generator().manual_seed(1)
     grid = torch.randn(4, 16, 10, generator=generator)
     words = torch.randint(0, len(VOCAB), (4,), generator=generator)

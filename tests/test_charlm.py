@@ -56,7 +56,7 @@ def test_tbptt_learns_a_repeating_text_and_carries_state():
     torch.set_num_threads(1)
     vocab = text.Vocabulary("abcd")
     ids = torch.tensor(vocab.encode("abcdabcdbadc" * 200))
-    model = CharLM(len(vocab), embed=8, hidden_size=32, layers=1)
+    model = CharLM(len(vocab), embed_size=8, hidden_size=32, layers=1)
     before = train.evaluate_nats(model, ids)
     run = train.train_tbptt(model, ids, 150, batch=8, seq=20, lr=1e-2)
     after = train.evaluate_nats(model, ids)
@@ -122,7 +122,7 @@ def test_notebook_03_training_loop_agrees_with_the_package():
     runs, models = [], []
     for loop in (notebook_loop, train.train_tbptt):
         torch.manual_seed(0)
-        model = CharLM(len(vocab), embed=8, hidden=16, layers=2, dropout=0.1)
+        model = CharLM(len(vocab), embed_size=8, hidden_size=16, layers=2, dropout=0.1)
         steps = []
         run = loop(model, ids, 15, batch=4, seq=10, lr=1e-2, clip=0.05,  # clipping acts
                    on_step=lambda step, loss: steps.append(step))

@@ -9,7 +9,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from course_utils import calibration, checks, decoding, dynamics, layers, sampling
+from course_utils import calibration, checks, decoding, dynamics, layers, sampling, small_rnn
 from course_utils.data.scenes import CaptionVocabulary
 from test_beyond import _evaluate_tree as evaluate_tree  # the notebook's solution
 
@@ -256,7 +256,7 @@ def test_smallest_surviving_scale_every_form(form, capsys):
     low, high = 0.25, 3.0
     for _ in range(20):
         middle = (low + high) / 2
-        low, high = (low, middle) if dynamics.gradient_survival(middle) >= -3 else (middle, high)
+        low, high = (low, middle) if small_rnn.gradient_survival(middle) >= -3 else (middle, high)
     _passes(checks.check_smallest_surviving_scale, NUMBER_FORMS[form](high), capsys=capsys)
 
 

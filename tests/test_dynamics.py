@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from course_utils import _reference, dynamics, widgets
+from course_utils import _reference, dynamics, small_rnn, widgets
+from course_utils.data import recent_sum
 from course_utils.gradcheck import eval_numerical_gradient
 
 
@@ -74,12 +75,12 @@ def test_jacobian_norms_match_torch_autograd():
 def test_training_loop_matches_torch_sgd(threshold):
     """Two SGD iterations of the hand-written BPTT equal the same run in torch autograd."""
     scale, T, batch, lr = 1.3, 30, 8, 0.05
-    losses, grad_norms = dynamics.train_recent_sum_rnn(
+    losses, grad_norms = small_rnn.train_recent_sum_rnn(
         scale, T, "tanh", thresholds=(threshold,), batch=batch, iterations=2, lr=lr)
-    Wh, Wx, wy = (torch.tensor(w, requires_grad=True) for w in dynamics.init_small_rnn(scale))
+    Wh, Wx, wy = (torch.tensor(w, requires_grad=True) for w in small_rnn.init_small_rnn(scale))
     expected = []
     for it in range(2):
-        x, y = (torch.tensor(a) for a in dynamics.recent_sum_task(batch, T, seed=1 + it))
+        x, y = (torch.tensor(a) for a in recent_sum.recent_sum_task(batch, T, seed=1 + it))
         states = [torch.zeros(batch, 16, dtype=torch.float64, requires_grad=True)]
         for t in range(T):
             states.append(torch.tanh(states[-1] @ Wh + x[:, t] @ Wx))
@@ -103,7 +104,7 @@ def test_training_loop_matches_torch_sgd(threshold):
 def test_training_reports_divergence_without_warnings():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        losses, grad_norms = dynamics.train_recent_sum_rnn(3.0, 200, "linear",
+        losses, grad_norms = small_rnn.train_recent_sum_rnn(3.0, 200, "linear",
                                                            thresholds=(None, 1.0))
     assert np.all(np.isinf(losses[:, -1]))  # diverged runs read inf, never NaN
     assert not np.any(np.isnan(losses))

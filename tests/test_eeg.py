@@ -326,16 +326,16 @@ def test_notebook_fit_classifier_agrees_with_the_package():
     runs = []
     for fit in (space["fit_classifier"], fit_classifier):
         torch.manual_seed(0)
-        model = RNNClassifier(3, hidden=4, cell="lstm")
+        model = RNNClassifier(3, hidden_size=4, cell="lstm")
         runs.append((fit(model, x, y, epochs=3, seed=2)["losses"], model(x).detach()))
     assert np.allclose(runs[0][0], runs[1][0]) and torch.allclose(runs[0][1], runs[1][1])
 
 
 @pytest.mark.parametrize("marker, package_class, args", [
     ("class WindowCNN(", WindowCNN, dict(features=16, window=5, stride=2)),
-    ("class RNNClassifier(", RNNClassifier, dict(features=16, hidden=8, cell="lstm", readout="max")),
+    ("class RNNClassifier(", RNNClassifier, dict(features=16, hidden_size=8, cell="lstm", readout="max")),
     ("class RNNClassifier(", RNNClassifier,
-     dict(features=16, hidden=8, cell="gru", bidirectional=True, readout="mean")),
+     dict(features=16, hidden_size=8, cell="gru", bidirectional=True, readout="mean")),
 ])
 def test_notebook_models_agree_with_the_package(marker, package_class, args):
     space = {"np": np, "torch": torch, "nn": torch.nn}

@@ -104,7 +104,7 @@ def test_sweep_is_torch_rnn_along_each_row():
 def test_one_renet_layer_sees_every_pixel_and_one_convolution_nine():
     torch.manual_seed(0)
     images = torch.rand(4, 1, 8, 8)
-    renet = imaging.ReNet(hidden=6)
+    renet = imaging.ReNet(hidden_size=6)
     cnn = imaging.SmallCNN()
     assert renet.layer(images).shape == (4, 12, 4, 4)
     assert (imaging.receptive_field(renet.layer, images, 0, 3) > 0).all()
@@ -119,18 +119,18 @@ def test_timelapse_models_and_next_frame_shapes():
     assert reader.step_logits(movies).shape == (3, 5) and reader(movies).shape == (3,)
     assert imaging.FrameClassifier().eval()(movies[:, 0]).shape == (3,)
     for recurrent in (True, False):
-        assert imaging.NextFrame(hidden=4, recurrent=recurrent)(movies).shape == movies.shape
+        assert imaging.NextFrame(hidden_size=4, recurrent=recurrent)(movies).shape == movies.shape
 
 
 def test_per_frame_next_frame_model_ignores_the_past():
     torch.manual_seed(0)
-    model = imaging.NextFrame(hidden=4, recurrent=False)
+    model = imaging.NextFrame(hidden_size=4, recurrent=False)
     movies = torch.rand(2, 4, 1, 8, 8)
     changed = movies.clone()
     changed[:, 0] = 0
     with torch.no_grad():
         assert torch.allclose(model(movies)[:, 1:], model(changed)[:, 1:])
-        recurrent = imaging.NextFrame(hidden=4)
+        recurrent = imaging.NextFrame(hidden_size=4)
         assert not torch.allclose(recurrent(movies)[:, 1:], recurrent(changed)[:, 1:])
 
 

@@ -48,12 +48,12 @@ def test_the_loaders_go_through_load_model(monkeypatch):
 def test_a_checkpoint_that_does_not_fit_names_the_file_and_the_command():
     state = {"nonsense": torch.zeros(1)}
     with pytest.raises(ValueError, match=r"data/shakespeare/charlm_lstm.pt.*train_charlm.py"):
-        loaders.restore(models.CharLM(5, embed=4, hidden_size=4, layers=1), state, "shakespeare",
+        loaders.restore(models.CharLM(5, embed_size=4, hidden_size=4, layers=1), state, "shakespeare",
                         "charlm_lstm.pt")
 
 
 def test_seq2seq_memory_keeps_index_access():
-    model = models.Seq2Seq(6, E=4, hidden_size=8, A=4)
+    model = models.Seq2Seq(6, embed_size=4, hidden_size=8, A=4)
     memory = model.encode(torch.tensor([[1, 2, 0], [3, 0, 0]]))
     e, keys, summary, mask = memory
     assert memory[0] is e and memory[2] is summary and tuple(mask.shape) == (2, 3)

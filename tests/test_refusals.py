@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from course_utils import calibration, checkpoints, dynamics, evaluation, sampling, train, widgets
-from course_utils.data import scp1, text
+from course_utils import (calibration, checkpoints, dynamics, evaluation, sampling, small_rnn,
+                          train, widgets)
+from course_utils.data import recent_sum, scp1, text
 from course_utils.gradcheck import eval_numerical_gradient, eval_numerical_gradient_array, rel_error
 from course_utils.layers import gru_step_forward
 from course_utils.models import DenseClassifier, StackedRNN
@@ -78,12 +79,12 @@ def test_eigenvalue_state_refuses_an_unknown_structure():
 
 
 @pytest.mark.parametrize("call", [
-    lambda: dynamics.gradient_survival(1.0, T=10 ** 7),
-    lambda: dynamics.recent_sum_task(4, 10 ** 7),
+    lambda: small_rnn.gradient_survival(1.0, T=10 ** 7),
+    lambda: recent_sum.recent_sum_task(4, 10 ** 7),
     lambda: dynamics.power_log_norms(np.eye(3), 10 ** 7),
     lambda: widgets.explosion_state(1.0, 10 ** 7, "tanh", "1"),
     lambda: widgets.eigenvalue_state(4, 0.9, 0.1, 10.0, "normal", 10 ** 7),
-    lambda: dynamics.train_recent_sum_rnn(1.0, 10 ** 7),
+    lambda: small_rnn.train_recent_sum_rnn(1.0, 10 ** 7),
 ])
 def test_huge_sizes_are_refused_in_milliseconds(call):
     start = time.perf_counter()

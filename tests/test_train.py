@@ -24,7 +24,7 @@ def test_training_step_is_zero_grad_backward_clip_step():
 
 def test_every_loop_leaves_the_model_in_eval_mode():
     torch.manual_seed(0)
-    model = CharLM(5, embed=4, hidden_size=8, layers=1)
+    model = CharLM(5, embed_size=4, hidden_size=8, layers=1)
     train.train_tbptt(model, torch.randint(5, (400,)), steps=2, batch=4, seq=10)
     assert not model.training
     model.train()

@@ -6,6 +6,7 @@
     years           "I went to Nepal in 2009." sentences (notebook 01)
     eeg             synthetic EEG and its spectrogram frames (notebooks 02, 08)
     scp1            real human EEG, SelfRegulationSCP1 (notebook 02)
+    recent_sum      the sum of the last two inputs, a short-range task (notebook 04)
     adding          the adding problem (notebooks 05, 10)
     birthplace      a cue at the start, the answer after a gap (notebook 05)
     scenes          captioned scenes of coloured shapes (notebook 06)

@@ -50,12 +50,13 @@ class Seq2Seq(nn.Module):
     (alpha is all zeros without attention).
     """
 
-    @checked(vocab_size=Int(1, MAX_WIDTH), E=Int(1, 8192), hidden_size=Int(1, 8192),
+    @checked(vocab_size=Int(1, MAX_WIDTH), embed_size=Int(1, 8192), hidden_size=Int(1, 8192),
              attention=Flag, A=Int(1, 8192))
-    def __init__(self, vocab_size, E=32, hidden_size=64, attention=True, A=64):
+    def __init__(self, vocab_size, embed_size=32, hidden_size=64, attention=True, A=64):
         super().__init__()
-        H = hidden_size
-        self.config = dict(vocab_size=vocab_size, E=E, hidden_size=H, attention=attention, A=A)
+        E, H = embed_size, hidden_size
+        self.config = dict(vocab_size=vocab_size, embed_size=E, hidden_size=H,
+                           attention=attention, A=A)
         self.attention = attention
         self.embed = nn.Embedding(vocab_size, E, padding_idx=0)
         self.encoder = nn.GRU(E, H, batch_first=True, bidirectional=True)

@@ -39,10 +39,11 @@ class ConditionalRNNDecoder(nn.Module):
     y_t = W_hy h_t. The image v enters *every* step through W_ih.
     init_state(v: (N, D)) -> h: (N, H); step(words: (N,), h, v) -> (scores (N, V), h)."""
 
-    @checked(vocab_size=Int(1, MAX_WIDTH), D=Int(1, 8192), E=Int(1, 8192), hidden_size=Int(1, 8192))
-    def __init__(self, vocab_size, D=128, E=32, hidden_size=128):
+    @checked(vocab_size=Int(1, MAX_WIDTH), D=Int(1, 8192), embed_size=Int(1, 8192),
+             hidden_size=Int(1, 8192))
+    def __init__(self, vocab_size, D=128, embed_size=32, hidden_size=128):
         super().__init__()
-        H = hidden_size
+        E, H = embed_size, hidden_size
         self.embed = nn.Embedding(vocab_size, E)
         self.W_xh = nn.Linear(E, H)               # its bias is the b of the recurrence
         self.W_hh = nn.Linear(H, H, bias=False)
@@ -62,10 +63,11 @@ class LSTMDecoder(nn.Module):
     """The other common design: the image sets the LSTM's initial state, h_0 = tanh(W_h0 v),
     c_0 = W_c0 v, and is not seen again. Same interface as ConditionalRNNDecoder."""
 
-    @checked(vocab_size=Int(1, MAX_WIDTH), D=Int(1, 8192), E=Int(1, 8192), hidden_size=Int(1, 8192))
-    def __init__(self, vocab_size, D=128, E=32, hidden_size=128):
+    @checked(vocab_size=Int(1, MAX_WIDTH), D=Int(1, 8192), embed_size=Int(1, 8192),
+             hidden_size=Int(1, 8192))
+    def __init__(self, vocab_size, D=128, embed_size=32, hidden_size=128):
         super().__init__()
-        H = hidden_size
+        E, H = embed_size, hidden_size
         self.embed = nn.Embedding(vocab_size, E)
         self.W_h0 = nn.Linear(D, H)
         self.W_c0 = nn.Linear(D, H)
@@ -89,11 +91,11 @@ class AttentionDecoder(nn.Module):
     Same interface as ConditionalRNNDecoder, with v: (N, 16, D), the encoder's grid;
     step_with_attention also returns alpha: (N, 16)."""
 
-    @checked(vocab_size=Int(1, MAX_WIDTH), D=Int(1, 8192), E=Int(1, 8192),
+    @checked(vocab_size=Int(1, MAX_WIDTH), D=Int(1, 8192), embed_size=Int(1, 8192),
              hidden_size=Int(1, 8192), A=Int(1, 8192))
-    def __init__(self, vocab_size, D=128, E=32, hidden_size=128, A=64):
+    def __init__(self, vocab_size, D=128, embed_size=32, hidden_size=128, A=64):
         super().__init__()
-        H = hidden_size
+        E, H = embed_size, hidden_size
         self.embed = nn.Embedding(vocab_size, E)
         self.W_init = nn.Linear(D, H)
         self.W_a = nn.Linear(D, A)
@@ -127,13 +129,17 @@ class Captioner(nn.Module):
     teacher forcing, step t reads the true word t and scores word t + 1."""
 
     @checked(vocab_size=Int(1, MAX_WIDTH), decoder=Choice("rnn", "lstm", "attention"),
-             D=Int(1, 8192), E=Int(1, 8192), hidden_size=Int(1, 8192), H=Int(1, 8192))
-    def __init__(self, vocab_size, decoder="rnn", D=128, E=32, hidden_size=128, H=None):
+             D=Int(1, 8192), embed_size=Int(1, 8192), hidden_size=Int(1, 8192), H=Int(1, 8192),
+             E=Int(1, 8192))
+    def __init__(self, vocab_size, decoder="rnn", D=128, embed_size=32, hidden_size=128, H=None,
+                 E=None):
         super().__init__()
         if decoder not in DECODERS:
             raise ValueError(f"Captioner: decoder must be one of {list(DECODERS)}, got {decoder!r}")
         H = hidden_size if H is None else H  # H: the old name (the shipped manifests use it)
-        self.config = dict(vocab_size=vocab_size, decoder=decoder, D=D, E=E, hidden_size=H)
+        E = embed_size if E is None else E  # E: the old name (the shipped manifests use it)
+        self.config = dict(vocab_size=vocab_size, decoder=decoder, D=D, embed_size=E,
+                           hidden_size=H)
         self.encoder = ImageEncoder(D, grid=decoder == "attention")
         self.decoder = DECODERS[decoder](vocab_size, D, E, H)
 

@@ -38,17 +38,18 @@ class CharLM(nn.Module):
     vocabulary at every step. forward(tokens: (N, T) int64, state=None) returns
     logits: (N, T, V) and the final state, to carry into the next chunk."""
 
-    @checked(vocab_size=Int(1, MAX_WIDTH), embed=Int(1, 8192), hidden_size=Int(1, 8192),
+    @checked(vocab_size=Int(1, MAX_WIDTH), embed_size=Int(1, 8192), hidden_size=Int(1, 8192),
              layers=Int(1, 64), cell=Choice("lstm", "gru", "rnn"), dropout=Number(0, 1),
-             hidden=Int(1, 8192))
-    def __init__(self, vocab_size, embed=64, hidden_size=384, layers=2, cell="lstm", dropout=0.0,
-                 hidden=None):
+             hidden=Int(1, 8192), embed=Int(1, 8192))
+    def __init__(self, vocab_size, embed_size=64, hidden_size=384, layers=2, cell="lstm",
+                 dropout=0.0, hidden=None, embed=None):
         super().__init__()
-        hidden = hidden_size if hidden is None else hidden  # hidden: the old name (checkpoints)
+        hidden = hidden_size if hidden is None else hidden  # hidden, embed: the old names,
+        embed = embed_size if embed is None else embed      # which the shipped manifest uses
         if cell not in CELLS:
             raise ValueError(f"CharLM: cell must be one of {list(CELLS)}, got {cell!r}")
-        self.config = dict(vocab_size=vocab_size, embed=embed, hidden_size=hidden, layers=layers,
-                           cell=cell, dropout=dropout)
+        self.config = dict(vocab_size=vocab_size, embed_size=embed, hidden_size=hidden,
+                           layers=layers, cell=cell, dropout=dropout)
         self.embed = nn.Embedding(vocab_size, embed)
         self.rnn = CELLS[cell](embed, hidden, num_layers=layers, batch_first=True,
                                dropout=dropout if layers > 1 else 0.0)
@@ -81,11 +82,11 @@ class Tagger(nn.Module):
     takes future hidden states in as well".
     """
 
-    @checked(vocab_size=Int(1, MAX_WIDTH), tags=Int(1, MAX_WIDTH), E=Int(1, 8192),
+    @checked(vocab_size=Int(1, MAX_WIDTH), tags=Int(1, MAX_WIDTH), embed_size=Int(1, 8192),
              hidden_size=Int(1, 8192), bidirectional=Flag)
-    def __init__(self, vocab_size, tags, E=32, hidden_size=32, bidirectional=False):
+    def __init__(self, vocab_size, tags, embed_size=32, hidden_size=32, bidirectional=False):
         super().__init__()
-        H = hidden_size
+        E, H = embed_size, hidden_size
         self.embed = nn.Embedding(vocab_size, E, padding_idx=0)
         self.rnn = nn.GRU(E, H, batch_first=True, bidirectional=bidirectional)
         self.readout = nn.Linear(2 * H if bidirectional else H, tags)

@@ -521,11 +521,11 @@ moved_set = to_tensors(moved_sentences, moved_pos)
 
 # %% tags=["autograde-skip"]
 class SharedRNNTagger(nn.Module):
-    def __init__(self, vocab_size, embed=16, hidden=32):
+    def __init__(self, vocab_size, embed_size=16, hidden_size=32):
         super().__init__()
-        self.embed = nn.Embedding(vocab_size, embed, padding_idx=0)
-        self.rnn = nn.RNN(embed, hidden, batch_first=True)
-        self.score = nn.Linear(hidden, 1)  # the same read-out at every position
+        self.embed = nn.Embedding(vocab_size, embed_size, padding_idx=0)
+        self.rnn = nn.RNN(embed_size, hidden_size, batch_first=True)
+        self.score = nn.Linear(hidden_size, 1)  # the same read-out at every position
 
     def forward(self, tokens):  # tokens: (N, T) -> scores: (N, T)
         states, _ = self.rnn(self.embed(tokens))
@@ -533,11 +533,11 @@ class SharedRNNTagger(nn.Module):
 
 
 class PositionWiseModel(nn.Module):
-    def __init__(self, vocab_size, length, embed=16, hidden=64):
+    def __init__(self, vocab_size, length, embed_size=16, hidden_size=64):
         super().__init__()
-        self.embed = nn.Embedding(vocab_size, embed, padding_idx=0)
-        self.net = nn.Sequential(nn.Flatten(), nn.Linear(length * embed, hidden), nn.ReLU(),
-                                 nn.Linear(hidden, length))  # one output unit per position
+        self.embed = nn.Embedding(vocab_size, embed_size, padding_idx=0)
+        self.net = nn.Sequential(nn.Flatten(), nn.Linear(length * embed_size, hidden_size),
+                                 nn.ReLU(), nn.Linear(hidden_size, length))  # one unit per position
 
     def forward(self, tokens):  # tokens: (N, T) -> scores: (N, T)
         return self.net(self.embed(tokens))

@@ -357,9 +357,10 @@ class RNNClassifier(nn.Module):
     s_t = w . h_t + b. forward -> the recording's logit (N,): max_t s_t (readout="max"), their
     mean ("mean") or the last one ("last"); step_logits -> (N, T)."""
 
-    def __init__(self, features, hidden=32, cell="gru", bidirectional=False, readout="max"):
+    def __init__(self, features, hidden_size=32, cell="gru", bidirectional=False, readout="max"):
         super().__init__()
-        self.config = dict(features=features, hidden=hidden, cell=cell,
+        hidden = hidden_size
+        self.config = dict(features=features, hidden_size=hidden, cell=cell,
                            bidirectional=bidirectional, readout=readout)
         layer = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[cell]
         self.rnn = layer(features, hidden, batch_first=True, bidirectional=bidirectional)
@@ -376,7 +377,7 @@ class RNNClassifier(nn.Module):
         return steps.mean(dim=1) if self.config["readout"] == "mean" else steps.max(dim=1).values
 
 # %% tags=["autograde-skip"]
-make_rnn = lambda: RNNClassifier(16, hidden=32, cell="lstm", readout="max")
+make_rnn = lambda: RNNClassifier(16, hidden_size=32, cell="lstm", readout="max")
 rnn = fit_and_score("RNN (LSTM)", make_rnn, burst_train,
                     {"in distribution": burst_test, "shifted": burst_shifted})
 rnn_two_part = fit_and_score("RNN (LSTM)", make_rnn, two_part_train, {"two-part": two_part_test})
@@ -386,7 +387,8 @@ rnn_two_part = fit_and_score("RNN (LSTM)", make_rnn, two_part_train, {"two-part"
 # out both states at each step, so every step's score sees the whole recording. Is it better?
 
 # %% tags=["autograde-skip"]
-make_birnn = lambda: RNNClassifier(16, hidden=32, cell="lstm", bidirectional=True, readout="max")
+make_birnn = lambda: RNNClassifier(16, hidden_size=32, cell="lstm", bidirectional=True,
+                                   readout="max")
 birnn = fit_and_score("bidirectional RNN", make_birnn, burst_train,
                       {"in distribution": burst_test, "shifted": burst_shifted})
 _ = fit_and_score("bidirectional RNN", make_birnn, two_part_train, {"two-part": two_part_test})

@@ -20,7 +20,7 @@ import torch
 import torch.nn as nn
 import matplotlib.pyplot as plt
 
-from course_utils import checks, dynamics, plots, widgets
+from course_utils import checks, dynamics, plots, small_rnn, widgets
 from course_utils.data.adding import BASELINE_MSE, make_adding
 from course_utils.gradcheck import rel_error
 from course_utils.models import cell_from_layer, load_last_state_model
@@ -359,7 +359,7 @@ ax_t.set(yscale="log", xlabel="distance T - t (steps back)",
 ax_t.legend(fontsize=8, ncol=2)
 sweep = np.linspace(0.3, 2.5, 23)
 for nonlinearity, colour in zip(["linear", "tanh", "relu"], colours):
-    logs = [dynamics.gradient_survival(s, T, nonlinearity) for s in sweep]
+    logs = [small_rnn.gradient_survival(s, T, nonlinearity) for s in sweep]
     ax_r.plot(sweep, logs, "o-", ms=3, color=colour, label=nonlinearity)
 ax_r.axhline(0, color="0.6", lw=0.8)
 ax_r.set(xlabel=r"weight scale $\|W_{hh}\|_2$", ylabel=r"$\log_{10}\|\partial h_T/\partial h_0\|_2$",
@@ -367,7 +367,7 @@ ax_r.set(xlabel=r"weight scale $\|W_{hh}\|_2$", ylabel=r"$\log_{10}\|\partial h_
 ax_r.legend()
 plt.tight_layout()
 plt.show()
-survival = {nl: dynamics.gradient_survival(1.0, T, nl) for nl in ("linear", "tanh")}
+survival = {nl: small_rnn.gradient_survival(1.0, T, nl) for nl in ("linear", "tanh")}
 assert abs(survival["linear"]) < 1e-9, "linear, orthogonal W: the norm is exactly 1"
 assert survival["tanh"] < -10, "tanh at the same scale: the gradient has vanished"
 
@@ -676,7 +676,7 @@ assert state["grad_log"][0] < -10 and state["losses"][0, -1] < 1, \
 # ### Exercise 2 (3 points): how big must the weights be for a gradient to survive?
 # For the explosion explorer's tanh RNN, find the **smallest weight scale** at which the gradient
 # survives 100 steps: $\|\partial h_{100} / \partial h_0\|_2 \ge 10^{-3}$, to within 0.02.
-# `dynamics.gradient_survival(scale)` returns $\log_{10}\|\partial h_{100}/\partial h_0\|_2$.
+# `small_rnn.gradient_survival(scale)` returns $\log_{10}\|\partial h_{100}/\partial h_0\|_2$.
 # For a *linear* RNN the answer would be $(10^{-3})^{1/100} \approx 0.933$: is tanh's larger or
 # smaller, and why?
 
@@ -686,7 +686,7 @@ smallest_surviving_scale = None  # one positive number (an int or a float, not a
 low, high = 0.25, 3.0  # bisection: survival < -3 below the answer, >= -3 everywhere above it
 for _ in range(20):
     middle = (low + high) / 2
-    low, high = (low, middle) if dynamics.gradient_survival(middle) >= -3 else (middle, high)
+    low, high = (low, middle) if small_rnn.gradient_survival(middle) >= -3 else (middle, high)
 smallest_surviving_scale = high
 ### END SOLUTION
 
@@ -701,7 +701,7 @@ checks.check_smallest_surviving_scale(smallest_surviving_scale)
 
 # %% tags=["autograde-skip"]
 scales = np.round(np.concatenate([np.arange(1.50, 1.80, 0.01), np.arange(1.80, 3.001, 0.05)]), 2)
-survivals = np.array([dynamics.gradient_survival(s) for s in scales])
+survivals = np.array([small_rnn.gradient_survival(s) for s in scales])
 turn = scales[np.argmax(np.diff(survivals) < 0)]  # the first scale after which survival drops
 crossing = scales[np.argmax(survivals >= -3)]
 print(f"survival grows with the scale up to {turn:.2f}, then wobbles; first >= -3 at {crossing:.2f}")

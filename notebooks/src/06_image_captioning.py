@@ -103,17 +103,18 @@ class ConditionalRNNDecoder(nn.Module):
     """h_t = tanh(W_xh x_t + W_hh h_{t-1} + W_ih v), y_t = W_hy h_t.
     init_state(v: (N, D)) -> h: (N, H); step(words: (N,), h, v) -> (scores (N, V), h)."""
 
-    def __init__(self, vocab_size, D=128, E=32, H=128):
+    def __init__(self, vocab_size, D=128, embed_size=32, hidden_size=128):
         super().__init__()
+        E, H = embed_size, hidden_size             # the sizes of x_t and h_t
         self.embed = nn.Embedding(vocab_size, E)   # x_t: the previous word, as a vector
         self.W_xh = nn.Linear(E, H)                # its bias is the b of the recurrence
         self.W_hh = nn.Linear(H, H, bias=False)
         self.W_ih = nn.Linear(D, H, bias=False)    # the one new term: the image
         self.W_hy = nn.Linear(H, vocab_size)
-        self.H = H
+        self.hidden_size = H
 
     def init_state(self, v):
-        return v.new_zeros(v.shape[0], self.H)     # h_0 = 0: the image comes in through W_ih v
+        return v.new_zeros(v.shape[0], self.hidden_size)  # h_0 = 0: the image enters via W_ih v
 
     def step(self, words, h, v):
         h = torch.tanh(self.W_xh(self.embed(words)) + self.W_hh(h) + self.W_ih(v))

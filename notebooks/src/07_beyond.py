@@ -195,9 +195,10 @@ def free_running(model, x):
 class StateTagger(nn.Module):
     """The plain many-to-many model: GRU over x, a score per second. x: (N, T, 3) -> (N, T, 3)."""
 
-    def __init__(self, features=3, states=3, H=32):
+    def __init__(self, features=3, states=3, hidden_size=32):
         super().__init__()
-        self.rnn, self.readout = nn.GRU(features, H, batch_first=True), nn.Linear(H, states)
+        self.rnn = nn.GRU(features, hidden_size, batch_first=True)
+        self.readout = nn.Linear(hidden_size, states)
 
     def forward(self, x):
         return self.readout(self.rnn(x)[0])
@@ -447,8 +448,9 @@ class TreeRNN(nn.Module):
     """leaves: (N, 2**d) digit ids; operators: d tensors, bottom level first, (N, 2**(d-1)), ...,
     (N, 1) of 0 (+) or 1 (-) -> scores (N, outputs) for the root's value."""
 
-    def __init__(self, digits=10, operators=2, H=64, outputs=10):
+    def __init__(self, digits=10, operators=2, hidden_size=64, outputs=10):
         super().__init__()
+        H = hidden_size
         self.leaf, self.b_op = nn.Embedding(digits, H), nn.Embedding(operators, H)
         self.W, self.U = nn.Linear(2 * H, H), nn.Linear(H, H)
         self.readout = nn.Linear(H, outputs)

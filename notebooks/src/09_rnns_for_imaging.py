@@ -67,7 +67,7 @@ P = plots.PALETTE
 # %% tags=["autograde-skip"]
 x_train, y_train, x_test, y_test = map(torch.from_numpy, load_digits_split())
 torch.manual_seed(0)
-models = {"ReNet (one layer)": imaging.ReNet(hidden=10).to(dev),
+models = {"ReNet (one layer)": imaging.ReNet(hidden_size=10).to(dev),
           "CNN (two conv + pool)": imaging.SmallCNN(width=(16, 32)).to(dev)}
 count = {name: sum(p.numel() for p in m.parameters()) for name, m in models.items()}
 print(f"{len(x_train)} training and {len(x_test)} test digits; parameters: {count}")
@@ -261,7 +261,7 @@ def convgru_step(x, h, W_zr, b_zr, W_n, b_n):
     return (1 - z) * n + z * h
 
 # %%
-cell = imaging.ConvGRUCell(channels=3, hidden=4)
+cell = imaging.ConvGRUCell(channels=3, hidden_size=4)
 x_probe, h_probe = torch.randn(2, 3, 6, 6), torch.randn(2, 4, 6, 6)
 mine = convgru_step(x_probe, h_probe, cell.zr.weight, cell.zr.bias, cell.n.weight, cell.n.bias)
 difference = (mine - cell(x_probe, h_probe)).abs().max().item()
@@ -279,8 +279,8 @@ assert difference < 1e-5, "the notebook's step and the course's cell compute the
 blobs = torch.from_numpy(make_moving_blobs(LESSON["blob_sequences"], size=12, frames=8, seed=1))
 test_blobs = torch.from_numpy(make_moving_blobs(300, size=12, frames=8, seed=2)).to(dev)
 torch.manual_seed(0)
-predictors = {"ConvGRU": imaging.NextFrame(hidden=8).to(dev),
-              "per-frame (state reset)": imaging.NextFrame(hidden=8, recurrent=False).to(dev)}
+predictors = {"ConvGRU": imaging.NextFrame(hidden_size=8).to(dev),
+              "per-frame (state reset)": imaging.NextFrame(hidden_size=8, recurrent=False).to(dev)}
 
 def next_frame_loss(model):
     def loss(step):
