@@ -1,6 +1,7 @@
 """The project's promises: one dependency list, notebooks stored the agreed way, the README's
 commands being the ones CI runs, and the benchmark runner's output format."""
 import json
+import os
 import re
 import subprocess
 import sys
@@ -105,16 +106,26 @@ def test_benchmark_result_format(tmp_path):
         result("x", 1, "s", "smaller")
 
 
-def test_busy_slowdown_benchmark_times_a_notebook_twice(tmp_path, monkeypatch):
+def test_busy_benchmarks_time_a_notebook_three_ways(tmp_path, monkeypatch):
+    """quiet as the notebook chooses, beside a busy process, quiet on one thread: each run once
+    (shared by both figures), the one-thread run with COURSE_NUM_THREADS=1 in its kernel only."""
     import benchmarks.busy as busy
 
     (tmp_path / "notebooks").mkdir()
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1 + 1")])
+    record = "import os\nopen('seen.txt', 'a').write(os.environ.get('COURSE_NUM_THREADS', '-') + '\\n')"
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(record)])
     nbformat.write(notebook, tmp_path / "notebooks" / "tiny.ipynb")
     monkeypatch.setattr(busy, "ROOT", tmp_path)
+    monkeypatch.delenv("COURSE_NUM_THREADS", raising=False)
+    busy.quiet_seconds.cache_clear()
+    busy.busy_seconds.cache_clear()
     figure = busy.slowdown("tiny")
     assert figure["name"] == "busy_slowdown:tiny" and figure["value"] > 0
     assert figure["goal"] == 1.5 and figure["better"] == "lower"
+    against = busy.against_one_core("tiny")
+    assert against["name"] == "busy_vs_one_core:tiny" and against["value"] > 0
+    assert (tmp_path / "notebooks" / "seen.txt").read_text().split() == ["-", "-", "1"]
+    assert "COURSE_NUM_THREADS" not in os.environ
 
 
 def test_lab_settings_ship_the_same_file_both_ways(tmp_path):
@@ -139,7 +150,7 @@ def test_benchmark_cli_lists_every_notebook_and_rejects_unknown_names():
                             capture_output=True, text=True, check=True).stdout.split()
     assert [f"notebook_seconds:{p.stem}" for p in NOTEBOOKS] == \
         [n for n in listed if n.startswith("notebook_seconds:")]
-    assert "busy_slowdown:03_char_lm" in listed
+    assert {"busy_slowdown:03_char_lm", "busy_vs_one_core:03_char_lm"} <= set(listed)
     bad = subprocess.run([sys.executable, "-m", "benchmarks", "no_such_thing"], cwd=ROOT,
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "unknown benchmark" in bad.stderr
