@@ -545,15 +545,17 @@ print(f"chain: depth 3 (trained on) {chain[2]:.2f}, depths 5-6 (unseen) {chain[4
       f"{chain[5]:.2f}; chance 0.10, the tree {min(depth_accuracy['tree']):.2f} or better")
 assert max(chain[2:]) < 0.45, "from depth 3 on, the chain is far below the tree"
 assert chain[1] > 0.6, "depth 2: right most of the time"
-assert 0.2 < chain[2] < 0.4, "depth 3: about 3 in 10, above chance (0.10), far below the tree"
+assert 0.15 < chain[2] < 0.4, "depth 3: 2 to 3 in 10, above chance (0.10), far below the tree"
 assert max(chain[4:]) < 0.2, "at the unseen depths 5 and 6 it is close to chance"
 
 # %% [markdown]
 # The tree network learned *one* operation, "join two values", and applies it at any depth, so
 # it works on expressions longer than any it saw. The chain must carry unfinished sums across
 # brackets in a single state vector. It manages depth 2 most of the time, but at depth 3, a depth
-# it *trained* on, it is right only about 3 times in 10 (chance is 1 in 10: it has learned
-# something, far from the task), and at the unseen depths 5 and 6 it is close to chance. The
+# it *trained* on, it is right only 2 to 3 times in 10 (chance is 1 in 10: it has learned
+# something, far from the task), and at the unseen depths 5 and 6 it is close to chance. (The
+# exact figure moves a little from machine to machine: a different number of torch threads adds
+# the same numbers in a different order, and 2,000 training steps amplify the difference.) The
 # catch: the tree needs the structure given (a parser); in language it must be guessed. That is
 # partly why recursive networks gave way to models that *learn* which parts to connect:
 # attention.
