@@ -577,9 +577,12 @@ def model_inputs(x, entry):
 # before the grid was fixed too, so you can see that the choice never looked at the test set.
 # The chosen one was then trained with five seeds on all 268 trials (one thread, each under 60 s
 # of CPU), with time-shifted and noisy copies of the trials as augmentation and weight decay;
-# the ensemble averages their logits. The test set was touched once, at the end, by the ensemble
-# and by aeon's **MiniRocket** (random convolutional features and a ridge classifier), fitted in
-# the same run on the same standardised samples, as a strong peer.
+# the ensemble averages their logits. The recurrent model met the test set once, at the end,
+# beside aeon's **MiniRocket** (random convolutional features and a ridge classifier), fitted in
+# the same run on the same standardised samples, as a strong peer. One confession from the
+# making: while the features were being explored, a throwaway logistic regression was once
+# scored on the test set. Nothing below was chosen by it, but a strict protocol would not have
+# allowed even that; keep the test set locked away from the first day.
 
 # %% tags=["autograde-skip"]
 scp1_models, entry = load_scp1_ensemble()
