@@ -99,7 +99,10 @@ def test_expression_values_match_python_arithmetic(depth):
         assert len(text) == 4 * 2 ** depth - 3
         assert eval(text) % 10 == values[row]  # mod 10 commutes with + and -
     tokens = expressions.as_tokens(leaves, operators)
-    assert tokens.shape == (50, 4 * 2 ** depth - 3) and tokens.min() >= 1
+    assert tokens.shape == (50, 4 * 2 ** depth - 3) and tokens.dtype == np.int64
+    for row in range(50):  # the chain reads exactly the characters of the bracketed text
+        assert "".join(expressions.TOKENS[i] for i in tokens[row]) == \
+            expressions.as_text(leaves, operators, row)
 
 
 # --- models ----------------------------------------------------------------------------------

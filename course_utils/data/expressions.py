@@ -69,5 +69,16 @@ def as_text(leaves, operators, row=0):
 def as_tokens(leaves, operators):
     """All n expressions as character ids (n, 4 * 2**depth - 3), for a chain RNN."""
     _check_tree("as_tokens", leaves, operators)
-    return np.array([VOCABULARY.ids(list(as_text(leaves, operators, row))) for row in range(len(leaves))],
-                    dtype=np.int64)
+    digit_ids = VOCABULARY.ids(list("0123456789"))
+    open_id, close_id = VOCABULARY.ids(["(", ")"])
+    operator_ids = VOCABULARY.ids(OPERATORS)
+    # Each node's text as ids, (n, nodes, length): the leaves first, one digit each; then each
+    # level joins neighbouring pairs into "(left op right)", halving the nodes.
+    pieces = digit_ids[np.asarray(leaves)][:, :, None]            # (n, 2**d, 1)
+    for level in operators:                                        # bottom level first
+        left, right = pieces[:, 0::2], pieces[:, 1::2]
+        bracket = np.ones_like(left[:, :, :1])                     # (n, nodes / 2, 1)
+        operator = operator_ids[np.asarray(level)][:, :, None]     # (n, nodes / 2, 1)
+        pieces = np.concatenate([open_id * bracket, left, operator, right, close_id * bracket],
+                                axis=2)
+    return pieces[:, 0].astype(np.int64)                           # the root: (n, 4 * 2**d - 3)
