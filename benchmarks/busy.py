@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from functools import cache, partial
+from unittest import mock
 
 from . import ROOT, result
 from .notebook_seconds import execute_seconds
@@ -39,16 +40,9 @@ def _path(stem):
 def quiet_seconds(stem, threads=None):
     """The notebook's headless seconds with no busy process; threads=None lets the notebook
     choose, an int sets COURSE_NUM_THREADS for its kernel."""
-    saved = os.environ.get("COURSE_NUM_THREADS")
-    if threads is not None:
-        os.environ["COURSE_NUM_THREADS"] = str(threads)
-    try:
+    setting = {} if threads is None else {"COURSE_NUM_THREADS": str(threads)}
+    with mock.patch.dict(os.environ, setting):  # the kernel inherits it; restored after
         seconds = execute_seconds(_path(stem), CELL_TIMEOUT)
-    finally:
-        if threads is not None:
-            os.environ.pop("COURSE_NUM_THREADS")
-            if saved is not None:
-                os.environ["COURSE_NUM_THREADS"] = saved
     print(f"{stem}: {seconds:.1f} s quiet, threads {threads or 'as the notebook chooses'}",
           file=sys.stderr, flush=True)
     return seconds
