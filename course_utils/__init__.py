@@ -1,6 +1,7 @@
 """Helpers for the RNN workbook: one small module per concept.
 
     runtime       device(), threads(), seed_everything(), Timer
+    parallel      a recurrent layer's independent rows as groups on separate threads
     validate      the input checks behind every clear error message
     numerics      the one sigmoid and relative error the package shares
     layers        NumPy forward/backward layers with CS231n-compatible signatures

@@ -3,6 +3,7 @@
 import torch
 import torch.nn as nn
 
+from ..parallel import rows_in_groups
 from ..validate import MAX_WIDTH, Choice, Flag, Indices, Int, Number, checked
 
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
@@ -36,27 +37,35 @@ class LastStateModel(nn.Module):
 class CharLM(nn.Module):
     """Many-to-many character model: embedding -> nn.LSTM / GRU / RNN -> scores over the
     vocabulary at every step. forward(tokens: (N, T) int64, state=None) returns
-    logits: (N, T, V) and the final state, to carry into the next chunk."""
+    logits: (N, T, V) and the final state, to carry into the next chunk.
+
+    row_groups > 1 runs the recurrent layer's N rows (independent text streams) as that many
+    groups on separate threads (course_utils.parallel.rows_in_groups): the same numbers up to
+    rounding, and a busy machine slows it far less than torch's own threads."""
 
     @checked(vocab_size=Int(1, MAX_WIDTH), embed_size=Int(1, 8192), hidden_size=Int(1, 8192),
              layers=Int(1, 64), cell=Choice("lstm", "gru", "rnn"), dropout=Number(0, 1),
-             hidden=Int(1, 8192), embed=Int(1, 8192))
+             row_groups=Int(1, 64), hidden=Int(1, 8192), embed=Int(1, 8192))
     def __init__(self, vocab_size, embed_size=64, hidden_size=384, layers=2, cell="lstm",
-                 dropout=0.0, hidden=None, embed=None):
+                 dropout=0.0, row_groups=1, hidden=None, embed=None):
         super().__init__()
         hidden = hidden_size if hidden is None else hidden  # hidden, embed: the old names,
         embed = embed_size if embed is None else embed      # which the shipped manifest uses
         if cell not in CELLS:
             raise ValueError(f"CharLM: cell must be one of {list(CELLS)}, got {cell!r}")
         self.config = dict(vocab_size=vocab_size, embed_size=embed, hidden_size=hidden,
-                           layers=layers, cell=cell, dropout=dropout)
+                           layers=layers, cell=cell, dropout=dropout, row_groups=row_groups)
+        self.row_groups = row_groups
         self.embed = nn.Embedding(vocab_size, embed)
         self.rnn = CELLS[cell](embed, hidden, num_layers=layers, batch_first=True,
                                dropout=dropout if layers > 1 else 0.0)
         self.readout = nn.Linear(hidden, vocab_size)
 
     def forward(self, tokens, state=None):
-        states, state = self.rnn(self.embed(tokens), state)
+        if self.row_groups > 1:
+            states, state = rows_in_groups(self.rnn, self.embed(tokens), state, self.row_groups)
+        else:
+            states, state = self.rnn(self.embed(tokens), state)
         return self.readout(states), state
 
 

@@ -10,8 +10,8 @@
 # - find hidden units that track something you can name.
 #
 # **Time to run:** about 90 seconds on a quiet laptop CPU, most of it 450 steps of live training
-# (several times longer on a busy machine: the steps are fixed, the time is not). Two graded
-# exercises (4 points).
+# (a quarter to a half longer when another program keeps a core busy: the steps are fixed, the
+# time is not). Two graded exercises (4 points).
 
 # %%
 import html
@@ -25,7 +25,7 @@ import matplotlib.pyplot as plt
 from IPython.display import HTML, display
 from tqdm.auto import tqdm
 
-from course_utils import checks, layers, plots, sampling, train
+from course_utils import checks, layers, parallel, plots, sampling, train
 from course_utils.data.text import Vocabulary, load_shakespeare
 from course_utils.models import CharLM, detach_state, load_charlm
 from course_utils.runtime import device, seed_everything
@@ -204,6 +204,15 @@ def train_tbptt(model, ids, steps, batch=64, seq=100, lr=3e-3, clip=1.0, on_step
 # one-layer LSTM with 256 units (`CELL` can be `"gru"` or `"rnn"` too). On a quiet laptop CPU it
 # takes about a minute; how long depends on the machine and on what else runs on it, but the
 # result does not. The plot updates as it learns.
+#
+# One setting is about speed, not learning: `row_groups=4`. The 64 streams never meet (each row
+# carries its own state), so the LSTM runs them as four groups of 16 on as many threads as there
+# are cores, and puts the pieces back together: the outputs and gradients of one batch of 64, up
+# to rounding, and the same numbers on one core or many. Torch's own threads would instead split
+# every matrix product and wait for each other after each one; when another program keeps a core
+# busy, one of them is nearly always waiting. The groups meet twice a step, and a thread that
+# gets more of the machine simply takes more of them (`course_utils.parallel` has the
+# measurements; a GPU takes the batch whole).
 
 # %% tags=["autograde-skip"]
 CELL = "lstm"
@@ -212,7 +221,8 @@ print(quick)
 seed_everything(0)
 quick_model = CharLM(len(vocab), **{**quick["model"], "cell": CELL}).to(dev)
 QUICK_STEPS = quick["steps"]
-print(f"{sum(p.numel() for p in quick_model.parameters()):,} parameters")
+print(f"{sum(p.numel() for p in quick_model.parameters()):,} parameters; its 64 streams run as "
+      f"{quick_model.row_groups} groups on {parallel.group_workers(quick_model.row_groups)} threads")
 
 # %% tags=["autograde-skip"]
 def redraw(step, loss):
