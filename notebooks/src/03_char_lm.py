@@ -461,20 +461,29 @@ ipywidgets.interact_manual.options(manual_name="Write")(
 
 # %% tags=["autograde-skip"]
 def top_layer_cells(model, ids):
-    """Cell states c_t of the top LSTM layer, step by step: (T, hidden)."""
-    lower = torch.nn.LSTM(model.rnn.input_size, model.rnn.hidden_size, batch_first=True)
-    upper = torch.nn.LSTMCell(model.rnn.hidden_size, model.rnn.hidden_size)
+    """Cell states c_t of the top LSTM layer, step by step: (T, hidden). torch's LSTM returns
+    every h_t but only the last c_t; with every h_t known, the top layer's gates come from one
+    matrix product, and c_t = f * c_{t-1} + i * g is a loop of element-wise products."""
+    rnn = model.rnn
+    lower = torch.nn.LSTM(rnn.input_size, rnn.hidden_size, batch_first=True)
+    upper = torch.nn.LSTM(rnn.hidden_size, rnn.hidden_size, batch_first=True)
     with torch.no_grad():
         for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
-            getattr(lower, f"{name}_l0").copy_(getattr(model.rnn, f"{name}_l0"))
-            getattr(upper, name).copy_(getattr(model.rnn, f"{name}_l1"))
-        below, _ = lower(model.embed(ids[None]))
-        h = c = torch.zeros(1, model.rnn.hidden_size)
-        cells = []
-        for x_t in below[0]:
-            h, c = upper(x_t[None], (h, c))
-            cells.append(c[0])
-    return torch.stack(cells).numpy()
+            getattr(lower, f"{name}_l0").copy_(getattr(rnn, f"{name}_l0"))
+            getattr(upper, f"{name}_l0").copy_(getattr(rnn, f"{name}_l1"))
+        below = lower(model.embed(ids[None]))[0][0]  # the top layer's inputs: (T, hidden)
+        above, (_, c_last) = upper(below[None])
+        above = above[0]  # its outputs h_t: (T, hidden); c_last: torch's own c_T
+        h_before = torch.cat([torch.zeros_like(above[:1]), above[:-1]])  # h_{t-1}
+        z = (below @ rnn.weight_ih_l1.T + rnn.bias_ih_l1
+             + h_before @ rnn.weight_hh_l1.T + rnn.bias_hh_l1)  # every step's gates: (T, 4 hidden)
+        i, f, g, _ = z.chunk(4, dim=1)  # torch's gate order: i, f, g, o
+        i, f, g = torch.sigmoid(i).numpy(), torch.sigmoid(f).numpy(), torch.tanh(g).numpy()
+    cells, c = np.empty_like(g), np.zeros_like(g[0])
+    for t in range(len(g)):
+        c = cells[t] = f[t] * c + i[t] * g[t]
+    assert np.allclose(c, c_last[0, 0].numpy(), rtol=1e-4, atol=1e-3), "c_T should be torch's"
+    return cells
 
 
 snippet = valid_text[:20000]
