@@ -99,6 +99,12 @@ def _pieces(state):
     return list(state) if isinstance(state, tuple) else [state]
 
 
+def _join(per_group):
+    """Put the groups' tensors back together, position by position: the first (outputs, or x)
+    has its rows on dim 0, the states (layers, N, H) on dim 1."""
+    return [torch.cat(parts, dim=0 if k == 0 else 1) for k, parts in enumerate(zip(*per_group))]
+
+
 def _as_state(pieces, is_lstm):
     return tuple(pieces) if is_lstm else pieces[0]
 
@@ -122,9 +128,7 @@ class _RowGroups(torch.autograd.Function):
             return [xr, *hr], [out, *_pieces(new)]
 
         ctx.groups, ctx.rows, ctx.workers = _run_all(run, rows, workers), rows, workers
-        outs = [torch.cat([outputs[k] for _, outputs in ctx.groups], dim=0 if k == 0 else 1)
-                for k in range(1 + len(states))]
-        return tuple(o.detach() for o in outs)
+        return tuple(o.detach() for o in _join([outputs for _, outputs in ctx.groups]))
 
     @staticmethod
     @torch.autograd.function.once_differentiable
@@ -183,7 +187,7 @@ def rows_in_groups(rnn, x, state=None, groups=2, workers=None):
     if state is None:
         zeros = x.new_zeros(layers, n, rnn.hidden_size)
         state = (zeros, torch.zeros_like(zeros)) if is_lstm else zeros
-    pieces = _pieces(state) if is_lstm else [state]
+    pieces = _pieces(state)
     if is_lstm and (not isinstance(state, tuple) or len(state) != 2):
         raise ValueError("rows_in_groups: an LSTM's state must be a pair (h0, c0), got "
                          f"{type(state).__name__}")
@@ -200,8 +204,7 @@ def rows_in_groups(rnn, x, state=None, groups=2, workers=None):
         def run(r):
             out, new = rnn(x[r], _as_state([h[:, r] for h in pieces], is_lstm))
             return [out, *_pieces(new)]
-        done = _run_all(run, rows, workers)
-        outs = [torch.cat([d[k] for d in done], dim=0 if k == 0 else 1) for k in range(len(done[0]))]
+        outs = _join(_run_all(run, rows, workers))
     else:
         outs = _RowGroups.apply(rnn, rows, workers, x, *pieces, *rnn.parameters())
     return outs[0], _as_state(list(outs[1:]), is_lstm)
